@@ -1,0 +1,15 @@
+"""Teamline's Chalice app: wires blueprints and event handlers together, and nothing else."""
+
+from chalice import Chalice
+
+from chalicelib import logs
+from chalicelib.api import admin_pages, auth_pages, json_api, patient_pages, pwa, staff_pages
+from chalicelib.settings import get_settings
+
+logs.configure(get_settings().log_level)
+
+app = Chalice(app_name="teamline")
+app.api.binary_types.extend(pwa.BINARY_TYPES)
+
+for blueprint in (pwa.bp, auth_pages.bp, patient_pages.bp, staff_pages.bp, admin_pages.bp, json_api.bp):
+    app.register_blueprint(blueprint)

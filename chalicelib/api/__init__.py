@@ -1,0 +1,1 @@
+"""Chalice blueprints: thin handlers that parse input, resolve the caller, call one service, shape the response."""

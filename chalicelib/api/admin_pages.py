@@ -1,0 +1,93 @@
+"""The Trust admin's pages: teams, staff accounts, roles and password resets."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.access import access_trust_admin
+from chalicelib.auth.actor import TEAM_ROLES
+from chalicelib.errors import TeamlineError
+from chalicelib.services import accounts
+from chalicelib.web.responses import Page, Redirect
+from chalicelib.web.routing import RequestContext, route
+
+bp = Blueprint(__name__)
+
+
+def _overview(req: RequestContext, **extra: object) -> Page:
+    actor = req.actor
+    assert actor is not None
+    teams = accounts.list_trust_teams(actor.trust_id)
+    staff = accounts.list_trust_staff(actor.trust_id)
+    team_names = {t.team_id: t.name for t in teams}
+    trust = accounts.get_trust(actor.trust_id)
+    context = {
+        "trust_name": trust.name if trust else "",
+        "teams": [{"team_id": t.team_id, "name": t.name, "description": t.description, "phone": t.phone} for t in teams],
+        "staff": [{
+            "staff_id": s.staff_id, "name": s.display_name, "email": s.email, "job_title": s.job_title,
+            "is_trust_admin": s.is_trust_admin,
+            "roles": [{"team": team_names.get(t, "?"), "role": r} for t, r in (s.team_roles or {}).items()],
+        } for s in staff],
+        "roles": TEAM_ROLES,
+        "values": {},
+    }
+    context.update(extra)
+    status = getattr(extra.get("error"), "status", 200)
+    return Page("admin/overview.html", context, status=int(status))
+
+
+@route(bp, "/admin", auth="admin", summary="Trust admin: teams and staff")
+def overview(req: RequestContext) -> Page:
+    access_trust_admin(req)
+    return _overview(req)
+
+
+@route(bp, "/admin/teams", methods=("POST",), auth="admin", summary="Create a team")
+def create_team(req: RequestContext) -> Page | Redirect:
+    admin = access_trust_admin(req).actor
+    form = req.form()
+    try:
+        accounts.do_create_team(req.now, admin, name=form.get("name"), description=form.get("description"),
+                                phone=form.get("phone"))
+    except TeamlineError as error:
+        return _overview(req, error=error, values=form, form="team")
+    return Redirect("/admin?created=team")
+
+
+@route(bp, "/admin/staff", methods=("POST",), auth="admin", summary="Create a staff account")
+def create_staff(req: RequestContext) -> Page:
+    admin = access_trust_admin(req).actor
+    form = req.form()
+    roles = {form["team_id"]: form.get("role", "clinician")} if form.get("team_id") else {}
+    try:
+        created = accounts.do_create_staff(req.now, admin, email=form.get("email"), given_name=form.get("given_name"),
+                                           family_name=form.get("family_name"), job_title=form.get("job_title"),
+                                           is_trust_admin=form.get("is_trust_admin") == "yes", team_roles=roles)
+    except TeamlineError as error:
+        return _overview(req, error=error, values=form, form="staff")
+    return Page("admin/one_time_password.html", {"name": created.staff.display_name, "email": created.staff.email,
+                                                 "password": created.one_time_password, "new": True})
+
+
+@route(bp, "/admin/staff/{staff_id}/roles", methods=("POST",), auth="admin", summary="Change a staff member's team role")
+def set_role(req: RequestContext, staff_id: str) -> Page | Redirect:
+    admin = access_trust_admin(req).actor
+    form = req.form()
+    role = form.get("role") or None
+    try:
+        accounts.do_set_team_role(req.now, admin, staff_id, team_id=form.get("team_id", ""),
+                                  role=None if role == "none" else role)
+    except TeamlineError as error:
+        return _overview(req, error=error, values=form, form="role")
+    return Redirect("/admin?updated=roles")
+
+
+@route(bp, "/admin/staff/{staff_id}/password-reset", methods=("POST",), auth="admin",
+       summary="Reset a staff member's password")
+def reset_password(req: RequestContext, staff_id: str) -> Page:
+    admin = access_trust_admin(req).actor
+    password = accounts.do_reset_staff_password(req.now, admin, staff_id)
+    staff = accounts.load_staff(admin, staff_id)
+    return Page("admin/one_time_password.html", {"name": staff.display_name, "email": staff.email,
+                                                 "password": password, "new": False})

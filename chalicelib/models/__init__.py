@@ -1,0 +1,1 @@
+"""Persistence: PynamoDB models, key builders and queries. The only package that touches DynamoDB."""

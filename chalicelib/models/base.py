@@ -1,0 +1,151 @@
+"""PynamoDB base models: the two tables and how a process connects to them.
+
+Teamline keeps operational data in one *main* table (single-table design: a ``kind`` discriminator
+tells PynamoDB which class an item is) so a request can fetch a session, a team and a conversation
+in one BatchGetItem. Audit events live in their own *audit* table: they have a different retention,
+an IG lead can export or lock them down with IAM without touching operational data, and they are
+still written in the same TransactWriteItems call as the change they record.
+
+Table names, region and endpoint come from ``chalicelib.settings`` and nothing else.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    DiscriminatorAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.settings import get_settings
+
+_settings = get_settings()
+
+
+class _Meta:
+    region = _settings.region
+    host = _settings.dynamodb_endpoint
+    # A Lambda request has a budget of seconds, not minutes: fail fast and let the client retry.
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 5
+    max_retry_attempts = 2
+    billing_mode = "PAY_PER_REQUEST"
+
+
+class Gsi1(GlobalSecondaryIndex["MainItem"]):
+    """Lists: teams and staff of a Trust, a team's inbox, an actor's sessions."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex["MainItem"]):
+    """Sparse: conversations waiting for a reply, ordered by reply-by (the overdue view)."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi3(GlobalSecondaryIndex["MainItem"]):
+    """A team's patients by name (the patient list a clinician re-invites from)."""
+
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class MainItem(Model):
+    """Every item in the main table: a partition key, a sort key and a kind."""
+
+    class Meta(_Meta):
+        table_name = _settings.main_table
+        stream_view_type = "NEW_IMAGE"  # drives push delivery (chalicelib/push/dispatch.py)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    #: DynamoDB TTL deletes items some time after this; code never relies on that and checks it.
+    expires_at = TTLAttribute(null=True)
+
+    by_gsi1 = Gsi1()
+    by_gsi2 = Gsi2()
+    by_gsi3 = Gsi3()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.pk, self.sk
+
+
+class AuditGsiSubject(GlobalSecondaryIndex["AuditItem"]):
+    """Everything that happened to one patient's data, newest first (IG: who looked at my record?)."""
+
+    class Meta:
+        index_name = "by_subject"
+        projection = AllProjection()
+
+    subject = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class AuditGsiActor(GlobalSecondaryIndex["AuditItem"]):
+    """Everything one person did, newest first."""
+
+    class Meta:
+        index_name = "by_actor"
+        projection = AllProjection()
+
+    actor = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class AuditItem(Model):
+    """An audit event: partitioned by UTC day, sorted by time."""
+
+    class Meta(_Meta):
+        table_name = _settings.audit_table
+
+    pk = UnicodeAttribute(hash_key=True)  # DAY#2026-11-25
+    sk = UnicodeAttribute(range_key=True)  # 2026-11-25T10:00:00.000000Z#<id>
+    subject = UnicodeAttribute(null=True)  # PATIENT#<id>
+    actor = UnicodeAttribute(null=True)  # STAFF#<id> / PATIENT#<id> / SYSTEM
+    expires_at = TTLAttribute(null=True)
+    version = NumberAttribute(default=1)
+
+    by_subject = AuditGsiSubject()
+    by_actor = AuditGsiActor()
+
+
+def all_models() -> list[type[Model]]:
+    """The table-owning models, in creation order."""
+    return [MainItem, AuditItem]
+
+
+def create_tables(wait: bool = True) -> None:
+    """Create both tables (with TTL and a stream on the main table) if they do not exist.
+
+    Used by the local runner and the tests; in AWS the tables come from infra/dynamodb.json.
+    """
+    for model in all_models():
+        if not model.exists():
+            # PynamoDB also switches TTL on for the model's TTLAttribute.
+            model.create_table(wait=wait, billing_mode="PAY_PER_REQUEST")

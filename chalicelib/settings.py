@@ -1,0 +1,101 @@
+"""Stage settings: read once from the environment.
+
+Teamline has three kinds of configuration and keeps them apart:
+
+* stage settings (this module): table names, the DynamoDB endpoint, the stage name. They come from
+  environment variables set by ``.chalice/config.json`` or the local runner, and never change while a
+  process runs.
+* secrets (``chalicelib.secrets``): the VAPID private key, read lazily from SSM and cached.
+* team policy (DynamoDB): availability windows, auto-reply texts, caps; edited by team leads.
+
+Changing ``TEAMLINE_DYNAMODB_ENDPOINT`` is the only thing needed to point Teamline at moto, DynamoDB
+Local or AWS.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chalicelib.errors import ConfigurationError
+
+#: Stages where developer conveniences (a pinned clock, plain-HTTP cookies) may be switched on.
+NON_DEPLOYED_STAGES = frozenset({"local", "test"})
+KNOWN_STAGES = NON_DEPLOYED_STAGES | {"dev", "prod"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a process needs to know about where it runs."""
+
+    stage: str
+    region: str
+    dynamodb_endpoint: str | None
+    main_table: str
+    audit_table: str
+    clock_override: str | None
+    secure_cookies: bool
+    vapid_public_key: str | None
+    vapid_private_key_file: str | None
+    vapid_private_key_parameter: str | None
+    vapid_subject: str
+    log_level: str
+    #: argon2 parameters: "rfc9106_low_memory" everywhere real; "cheapest" only for the test suite.
+    password_profile: str
+
+    @property
+    def deployed(self) -> bool:
+        """True in a stage that runs in AWS, where developer conveniences are refused."""
+        return self.stage not in NON_DEPLOYED_STAGES
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from an environment mapping and check they are consistent."""
+    env = dict(os.environ if environ is None else environ)
+
+    def get(name: str, default: str | None = None) -> str | None:
+        value = env.get(name)
+        return value if value else default
+
+    stage = get("TEAMLINE_STAGE", "local") or "local"
+    if stage not in KNOWN_STAGES:
+        raise ConfigurationError(f"TEAMLINE_STAGE must be one of {sorted(KNOWN_STAGES)}, not {stage!r}")
+    clock_override = get("TEAMLINE_CLOCK_OVERRIDE")
+    if clock_override and stage not in NON_DEPLOYED_STAGES:
+        raise ConfigurationError(
+            "TEAMLINE_CLOCK_OVERRIDE is only allowed in the local and test stages; "
+            f"refusing to start stage {stage!r} with a pinned clock"
+        )
+    secure_cookies = (get("TEAMLINE_SECURE_COOKIES", "true") or "true").lower() != "false"
+    if not secure_cookies and stage not in NON_DEPLOYED_STAGES:
+        raise ConfigurationError("Insecure cookies are only allowed in the local and test stages")
+    password_profile = get("TEAMLINE_PASSWORD_PROFILE", "rfc9106_low_memory") or "rfc9106_low_memory"
+    if password_profile not in ("rfc9106_low_memory", "cheapest"):
+        raise ConfigurationError(f"Unknown TEAMLINE_PASSWORD_PROFILE {password_profile!r}")
+    if password_profile == "cheapest" and stage != "test":
+        raise ConfigurationError("The cheapest password profile is only allowed in the test stage")
+    return Settings(
+        stage=stage,
+        region=get("AWS_REGION") or get("AWS_DEFAULT_REGION") or "eu-west-2",
+        dynamodb_endpoint=get("TEAMLINE_DYNAMODB_ENDPOINT"),
+        main_table=get("TEAMLINE_MAIN_TABLE", f"teamline-{stage}-main") or "",
+        audit_table=get("TEAMLINE_AUDIT_TABLE", f"teamline-{stage}-audit") or "",
+        clock_override=clock_override,
+        secure_cookies=secure_cookies,
+        vapid_public_key=get("TEAMLINE_VAPID_PUBLIC_KEY"),
+        vapid_private_key_file=get("TEAMLINE_VAPID_PRIVATE_KEY_FILE"),
+        vapid_private_key_parameter=get("TEAMLINE_VAPID_PRIVATE_KEY_PARAMETER"),
+        vapid_subject=get("TEAMLINE_VAPID_SUBJECT", "mailto:teamline-admin@example.nhs.uk") or "",
+        log_level=get("TEAMLINE_LOG_LEVEL", "INFO") or "INFO",
+        password_profile=password_profile,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return this process's settings, read once."""
+    return load_settings()
+
+
+__all__ = ["Settings", "get_settings", "load_settings", "NON_DEPLOYED_STAGES"]

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every blueprint: routing with security checks, responses, templates."""

@@ -1,0 +1,58 @@
+"""What every page template gets: the signed-in person, the anti-forgery token, asset URLs, the clock."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from typing import Any
+
+from chalicelib import __version__
+from chalicelib.settings import get_settings
+from chalicelib.web.present import emergency_routes
+from chalicelib.web.templating import ROOT
+
+
+@lru_cache(maxsize=1)
+def asset_version() -> str:
+    """The build's asset hash (from ``static/dist/assets.json``), used to bust caches."""
+    path = os.path.join(ROOT, "static", "dist", "assets.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return str(json.load(handle)["version"])
+    except (OSError, ValueError, KeyError):
+        return __version__
+
+
+def asset(name: str) -> str:
+    """The URL of a static file, versioned so it can be cached for a year."""
+    return f"/static/{name}?v={asset_version()}"
+
+
+def base_context(req: Any) -> dict[str, Any]:
+    """Context shared by every page."""
+    actor = req.actor
+    settings = get_settings()
+    if actor is not None:
+        csrf = actor.csrf_token
+        person = {
+            "kind": actor.kind,
+            "name": actor.display_name,
+            "first_name": actor.first_name,
+            "is_trust_admin": actor.is_trust_admin,
+            "team_roles": actor.team_roles,
+        }
+    else:
+        csrf = req.form_token()
+        person = None
+    return {
+        "person": person,
+        "csrf_token": csrf,
+        "asset": asset,
+        "now": req.now,
+        "stage": settings.stage,
+        "clock_pinned": bool(settings.clock_override),
+        "emergency_routes": emergency_routes(),
+        "version": __version__,
+        "path": (req.request.context or {}).get("path", "/"),
+    }

@@ -1,0 +1,103 @@
+"""Shape stored records for people: the JSON the API returns and the data templates render.
+
+Templates never query and never see PynamoDB objects; they get these plain dicts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain.availability import Status, status_at
+from chalicelib.domain.safety import EMERGENCY_ROUTES
+from chalicelib.models import keys
+from chalicelib.models.items import ConversationItem, MessageItem, TeamItem
+from chalicelib.services.team_policy import TeamPolicy, policy_of, when_text
+
+
+def iso(value: datetime | None) -> str | None:
+    return keys.iso(value) if value else None
+
+
+def team_status(team: TeamItem, now: datetime) -> dict[str, Any]:
+    """Open or closed, in words a young person reads, with the expected reply time."""
+    policy: TeamPolicy = policy_of(team)
+    status: Status = status_at(policy.availability, now)
+    from chalicelib.domain.availability import reply_by
+
+    due = reply_by(policy.availability, now)
+    if status.open:
+        headline = "Open now"
+        detail = f"We aim to reply by {when_text(policy, due, now)}."
+    else:
+        headline = "Closed"
+        reason = f" ({status.detail})" if status.reason in ("closure", "paused", "bank_holiday") and status.detail else ""
+        detail = f"We open again {when_text(policy, status.next_opening, now)}{reason}. We aim to reply by {when_text(policy, due, now)}."
+    return {
+        "open": status.open,
+        "reason": status.reason,
+        "headline": headline,
+        "detail": detail,
+        "next_opening": iso(status.next_opening),
+        "reply_by": iso(due),
+        "reply_by_text": when_text(policy, due, now),
+    }
+
+
+def emergency_routes() -> list[dict[str, str]]:
+    return [{"label": r.label, "detail": r.detail, "href": r.href} for r in EMERGENCY_ROUTES]
+
+
+def message(item: MessageItem, conversation: ConversationItem, *, viewer: str, policy: TeamPolicy | None,
+            now: datetime) -> dict[str, Any]:
+    """One message for a viewer ("patient" or "staff"), with who sent it, read state and reply-by."""
+    mine = item.sender_kind == viewer or (viewer == "staff" and item.sender_kind == "staff")
+    if item.sender_kind == "patient":
+        read = bool(conversation.team_read_upto and conversation.team_read_upto >= item.sent_at)
+    elif item.sender_kind == "staff":
+        read = bool(conversation.patient_read_upto and conversation.patient_read_upto >= item.sent_at)
+    else:
+        read = False
+    data: dict[str, Any] = {
+        "id": item.message_id,
+        "cursor": item.sk,
+        "client_id": item.client_id,
+        "sender": item.sender_kind,
+        "sender_label": item.sender_label,
+        "body": item.body,
+        "sent_at": iso(item.sent_at),
+        "sent_text": when_text(policy, item.sent_at, now) if policy else iso(item.sent_at),
+        "mine": mine,
+        "read": read,
+        "automatic": item.sender_kind == "auto",
+        "auto_kind": item.auto_kind,
+    }
+    if item.reply_by and item.sender_kind == "patient":
+        data["reply_by"] = iso(item.reply_by)
+        data["reply_by_text"] = when_text(policy, item.reply_by, now) if policy else iso(item.reply_by)
+    return data
+
+
+def conversation_summary(conv: ConversationItem, now: datetime, policy: TeamPolicy | None = None) -> dict[str, Any]:
+    """A row in the team inbox."""
+    return {
+        "team_id": conv.team_id,
+        "patient_id": conv.patient_id,
+        "patient_name": conv.patient_name,
+        "waiting": conv.waiting_since is not None,
+        "waiting_since": iso(conv.waiting_since),
+        "reply_by": iso(conv.reply_by),
+        "reply_by_text": when_text(policy, conv.reply_by, now) if (policy and conv.reply_by) else None,
+        "overdue": bool(conv.reply_by and conv.reply_by <= now and conv.waiting_since),
+        "unread": int(conv.team_unread or 0),
+        "last_activity_at": iso(conv.last_activity_at),
+        "last_activity_text": when_text(policy, conv.last_activity_at, now) if policy else iso(conv.last_activity_at),
+        "last_sender": conv.last_sender,
+        "preview": conv.last_preview,
+        "assigned_staff_id": conv.assigned_staff_id,
+    }
+
+
+def when_text_for(team: TeamItem, when: datetime | None, now: datetime) -> str:
+    """A time in a team's timezone, as a young person reads it."""
+    return when_text(policy_of(team), when, now) if when else ""

@@ -1,0 +1,1 @@
+"""Developer and operator commands: run locally, seed demo data, build assets, benchmark, screenshots."""

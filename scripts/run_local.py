@@ -1,0 +1,82 @@
+"""``make run``: start a working local Teamline with demo data.
+
+Starts an embedded DynamoDB (moto server, spoken to over HTTP exactly as AWS would be) unless
+``TEAMLINE_DYNAMODB_ENDPOINT`` points elsewhere, creates the tables, seeds the demo Trust, starts
+``chalice local`` on ``PORT`` (default 8000), and drives the scheduled and stream handlers that
+``chalice local`` does not run. Ctrl-C stops everything. Local data lives in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.local_stack import ChaliceLocal, EmbeddedDynamoDB, local_environment  # noqa: E402
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    dynamodb: EmbeddedDynamoDB | None = None
+    endpoint = os.environ.get("TEAMLINE_DYNAMODB_ENDPOINT")
+    if not endpoint:
+        dynamodb = EmbeddedDynamoDB()
+        endpoint = dynamodb.start()
+    env = local_environment({"TEAMLINE_DYNAMODB_ENDPOINT": endpoint, "TEAMLINE_SECURE_COOKIES":
+                             os.environ.get("TEAMLINE_SECURE_COOKIES", "true")})
+    os.environ.update(env)
+
+    from scripts import drivers
+    from scripts.demo_data import DEMO_PASSWORD, STAFF, seed
+    from scripts.local_stack import demo_seeded, prepare_tables
+
+    prepare_tables()
+    if not demo_seeded():
+        seed(datetime.now(UTC))
+    server = ChaliceLocal(port, env)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.start()
+        print("\n" + "=" * 72)
+        print(f"Teamline is running at http://127.0.0.1:{port}")
+        print(f"DynamoDB endpoint: {endpoint}" + ("  (embedded moto server: local data lives in memory "
+                                                   "and is gone when you stop)" if dynamodb else ""))
+        print(f"Demo sign-ins (password for everyone: {DEMO_PASSWORD})")
+        print("  Patients  (http://127.0.0.1:%d/sign-in):  maya, leo, zara" % port)
+        print("  Staff     (http://127.0.0.1:%d/staff/sign-in):" % port)
+        print("            admin@northfield.nhs.uk (Trust admin)")
+        for email, given, family, title, team, role in STAFF:
+            print(f"            {email} ({title}, {'team lead' if role == 'lead' else 'clinician'}, {team})")
+        print("Press Ctrl-C to stop.")
+        print("=" * 72 + "\n", flush=True)
+        event_driver = drivers.LocalEventDriver()
+        while not stopping:
+            event_driver.tick()
+            if server.process and server.process.poll() is not None:
+                print("chalice local stopped unexpectedly", file=sys.stderr)
+                return 1
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        if dynamodb:
+            dynamodb.stop()
+        print("Teamline stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
