@@ -11,13 +11,14 @@ An override may be a fixed instant (``2026-11-28T10:00:00+00:00``) or an instant
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
-from typing import Callable, Protocol
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
 
 from chalicelib.errors import ConfigurationError
 from chalicelib.settings import NON_DEPLOYED_STAGES, get_settings
 
-UTC = timezone.utc
+UTC = UTC
 
 
 class Clock(Protocol):

@@ -140,7 +140,7 @@ def _demo_hash() -> str:
 
 
 def _staff_of(team: TeamItem, role: str, demo: Demo) -> StaffItem:
-    for email, *_rest, team_role in STAFF:
+    for email, *_rest, _team_role in STAFF:
         staff = StaffItem.get(*keys.staff(demo.staff[email]))
         if staff.team_roles.get(team.team_id) == role:
             return staff

@@ -54,10 +54,10 @@ def main() -> int:
         print(f"DynamoDB endpoint: {endpoint}" + ("  (embedded moto server: local data lives in memory "
                                                    "and is gone when you stop)" if dynamodb else ""))
         print(f"Demo sign-ins (password for everyone: {DEMO_PASSWORD})")
-        print("  Patients  (http://127.0.0.1:%d/sign-in):  maya, leo, zara" % port)
-        print("  Staff     (http://127.0.0.1:%d/staff/sign-in):" % port)
+        print(f"  Patients  (http://127.0.0.1:{port}/sign-in):  maya, leo, zara")
+        print(f"  Staff     (http://127.0.0.1:{port}/staff/sign-in):")
         print("            admin@northfield.nhs.uk (Trust admin)")
-        for email, given, family, title, team, role in STAFF:
+        for email, _given, _family, title, team, role in STAFF:
             print(f"            {email} ({title}, {'team lead' if role == 'lead' else 'clinician'}, {team})")
         print("Press Ctrl-C to stop.")
         print("=" * 72 + "\n", flush=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 
 from chalicelib.access import access_trust_admin
@@ -21,7 +23,7 @@ def _overview(req: RequestContext, **extra: object) -> Page:
     staff = accounts.list_trust_staff(actor.trust_id)
     team_names = {t.team_id: t.name for t in teams}
     trust = accounts.get_trust(actor.trust_id)
-    context = {
+    context: dict[str, Any] = {
         "trust_name": trust.name if trust else "",
         "teams": [{"team_id": t.team_id, "name": t.name, "description": t.description, "phone": t.phone} for t in teams],
         "staff": [{

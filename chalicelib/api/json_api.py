@@ -10,7 +10,13 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib import __version__
-from chalicelib.access import access_actor, access_patient, access_patient_conversation, access_staff_conversation, access_staff_team
+from chalicelib.access import (
+    access_actor,
+    access_patient,
+    access_patient_conversation,
+    access_staff_conversation,
+    access_staff_team,
+)
 from chalicelib.api.patient_pages import patient_teams
 from chalicelib.services import invites, messaging
 from chalicelib.services.team_policy import policy_of

@@ -46,11 +46,11 @@ def _counter(limit: Limit, subject: str, now: datetime) -> tuple[RateCounterItem
 
 
 def _actions(limit: Limit, expires: datetime) -> list:
-    return [RateCounterItem.count.add(1), RateCounterItem.expires_at.set(expires)]
+    return [RateCounterItem.attempts.add(1), RateCounterItem.expires_at.set(expires)]
 
 
 def _condition(limit: Limit):  # type: ignore[no-untyped-def]
-    return RateCounterItem.count.does_not_exist() | (RateCounterItem.count < limit.limit)
+    return RateCounterItem.attempts.does_not_exist() | (RateCounterItem.attempts < limit.limit)
 
 
 def hit(now: datetime, *checks: tuple[Limit, str]) -> None:

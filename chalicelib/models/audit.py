@@ -13,7 +13,7 @@ from chalicelib.models.base import AuditItem
 from chalicelib.models.keys import iso
 
 
-class AuditEventType(str, enum.Enum):
+class AuditEventType(enum.StrEnum):
     """Every kind of audited event. Values are stored: never rename one."""
 
     TRUST_ADMIN_CREATED = "trust_admin.created"

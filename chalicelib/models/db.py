@@ -128,7 +128,7 @@ class Transaction(TransactWrite):
     def failed_labels(self, error: TransactWriteError) -> set[str]:
         """The labels of the items whose condition failed."""
         codes = cancellation_codes(error)
-        return {label for label, code in zip(self.labels, codes) if code == "ConditionalCheckFailed"}
+        return {label for label, code in zip(self.labels, codes, strict=False) if code == "ConditionalCheckFailed"}
 
 
 def transaction() -> Transaction:

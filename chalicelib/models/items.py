@@ -202,4 +202,4 @@ class ClientMessageItem(MainItem, discriminator="client_message"):
 class RateCounterItem(MainItem, discriminator="rate_counter"):
     """Attempts in one fixed window for one subject (an account or a network address)."""
 
-    count = NumberAttribute(default=0)
+    attempts = NumberAttribute(default=0)

@@ -5,7 +5,7 @@ See docs/data-model.md for the access pattern each key serves.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 META = "META"  # sort key of a partition's own record (trust, team, staff, patient, session...)
 #: The conversation record sorts *after* its messages (``~`` > ``M``), so one descending Query on
@@ -17,7 +17,7 @@ CLIENT_ID_PREFIX = "CMID#"
 
 def iso(at: datetime) -> str:
     """Render an aware instant as a fixed-width UTC ISO string that sorts lexically."""
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def trust(trust_id: str) -> tuple[str, str]:

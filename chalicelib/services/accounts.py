@@ -122,7 +122,7 @@ def _require_admin(actor: Actor) -> None:
 def _teams_of_trust(trust_id: str, team_ids: list[str]) -> dict[str, TeamItem]:
     found = db.batch_get([keys.team(t) for t in team_ids])
     teams = {t: found.get(keys.team(t)) for t in team_ids}
-    for team_id, team in teams.items():
+    for team in teams.values():
         if not isinstance(team, TeamItem) or team.trust_id != trust_id:
             raise ValidationError("Choose teams from your Trust.", field="team_id")
     return teams  # type: ignore[return-value]
@@ -134,7 +134,7 @@ def do_create_staff(now: datetime, admin: Actor, *, email: object, given_name: o
     """Create a staff account with roles in teams; returns the one-time password to give them."""
     _require_admin(admin)
     roles = dict(team_roles or {})
-    for team_id, role in roles.items():
+    for role in roles.values():
         if role not in TEAM_ROLES:
             raise ValidationError("Choose clinician or team lead.", field="role")
     teams = _teams_of_trust(admin.trust_id, list(roles))

@@ -70,6 +70,15 @@ def _touch_session(tx: Any, session: SessionItem, now: datetime) -> None:
         )
 
 
+def _next_instant(conv: ConversationItem, now: datetime) -> datetime:
+    """When a new message is stamped: now, but always after the conversation's last message.
+
+    Lambda containers' clocks differ by milliseconds; a reply must never sort before what it answers.
+    """
+    floor = conv.last_activity_at + timedelta(microseconds=1) if conv.last_activity_at else now
+    return max(now, floor)
+
+
 def _reload_conversation(conv: ConversationItem) -> ConversationItem:
     try:
         return ConversationItem.get(conv.pk, conv.sk, consistent_read=True)
@@ -93,9 +102,9 @@ def _existing(raw_guard: dict[str, Any], digest: str) -> SendResult:
 
 def _guard_failed(error: TransactWriteError) -> dict[str, Any] | None:
     for reason in error.cancellation_reasons or []:
-        if reason is not None and reason.code == "ConditionalCheckFailed" and reason.raw_item:
-            if reason.raw_item.get("kind", {}).get("S") == "client_message":
-                return reason.raw_item
+        if (reason is not None and reason.code == "ConditionalCheckFailed" and reason.raw_item
+                and reason.raw_item.get("kind", {}).get("S") == "client_message"):
+            return reason.raw_item
     return None
 
 
@@ -134,6 +143,7 @@ def _commit_patient_send(
 ) -> SendResult:
     team_id, patient_id = conv.team_id, conv.patient_id
     pk = keys.conversation_pk(team_id, patient_id)
+    now = _next_instant(conv, now)
     message_id = new_id(now)
     message = MessageItem(
         pk,
@@ -177,7 +187,7 @@ def _commit_patient_send(
     waiting_since = conv.waiting_since or now
     reply_by = conv.reply_by if conv.waiting_since else intake.reply_by
     actions = [
-        ConversationItem.last_activity_at.set(now),
+        ConversationItem.last_activity_at.set(auto.sent_at if auto else now),
         ConversationItem.last_sender.set("patient"),
         ConversationItem.last_preview.set(preview(text)),
         ConversationItem.last_patient_at.set(now),
@@ -262,6 +272,7 @@ def _commit_staff_reply(
 ) -> SendResult:
     team_id, patient_id = conv.team_id, conv.patient_id
     pk = keys.conversation_pk(team_id, patient_id)
+    now = _next_instant(conv, now)
     message_id = new_id(now)
     message = MessageItem(
         pk,
@@ -367,7 +378,8 @@ def do_patient_read(pc: PatientConversation, now: datetime) -> None:
     if not conv.patient_unread and conv.patient_read_upto and conv.patient_read_upto >= conv.last_activity_at:
         return
     try:
-        conv.update(actions=[ConversationItem.patient_unread.set(0), ConversationItem.patient_read_upto.set(now)])
+        conv.update(actions=[ConversationItem.patient_unread.set(0),
+                             ConversationItem.patient_read_upto.set(max(now, conv.last_activity_at))])
     except PynamoDBException as exc:
         raise ServiceUnavailable() from exc
 
@@ -388,7 +400,9 @@ def do_staff_view(sc: StaffConversation, now: datetime) -> None:
             )
         )
         if conv.team_unread or not conv.team_read_upto or conv.team_read_upto < conv.last_activity_at:
-            tx.update(conv, actions=[ConversationItem.team_unread.set(0), ConversationItem.team_read_upto.set(now)])
+            # Read up to everything on screen, even if its stamp is a hair ahead of this clock.
+            tx.update(conv, actions=[ConversationItem.team_unread.set(0),
+                                     ConversationItem.team_read_upto.set(max(now, conv.last_activity_at))])
         _touch_session(tx, sc.actor.session, now)
 
 

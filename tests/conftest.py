@@ -1,0 +1,34 @@
+"""Test tiers (see docs/architecture.md, "Testing"):
+
+* ``tests/unit``        pure logic; no I/O.
+* ``tests/functional``  the Chalice app through ``chalice.test.Client`` with moto in-process (mock_aws).
+* ``tests/wire``        moto server + ``chalice local`` over real HTTP, as ``make run`` runs it.
+* ``tests/browser``     real Chromium (Playwright) against the wire stack: phone and tablet viewports.
+
+PynamoDB reads its endpoint at import, so the in-process tiers (unit, functional) and the
+over-the-wire tiers (wire, browser) run in separate pytest sessions; ``make test`` runs both.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Defaults for every tier; tier conftests may add to them before anything imports chalicelib.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-2")
+os.environ.pop("AWS_PROFILE", None)
+
+IN_PROCESS = {"unit", "functional"}
+OVER_THE_WIRE = {"wire", "browser"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tiers = {item.path.parent.name for item in items} | {p.name for item in items for p in item.path.parents}
+    if tiers & {"functional"} and tiers & OVER_THE_WIRE:
+        raise pytest.UsageError(
+            "Run the in-process tiers (unit, functional) and the wire tiers (wire, browser) in separate "
+            "pytest sessions: PynamoDB fixes its endpoint at import. `make test` does this."
+        )
