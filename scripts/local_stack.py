@@ -64,8 +64,10 @@ class EmbeddedDynamoDB:
 class ChaliceLocal:
     """``chalice local`` as a child process."""
 
-    def __init__(self, port: int, env: dict[str, str], *, autoreload: bool = True, quiet: bool = False) -> None:
+    def __init__(self, port: int, env: dict[str, str], *, autoreload: bool = True, quiet: bool = False,
+                 stage: str = "local") -> None:
         self.port = port
+        self.stage = stage
         self.env = env
         self.autoreload = autoreload
         self.quiet = quiet
@@ -78,7 +80,7 @@ class ChaliceLocal:
     def start(self, timeout: float = 60.0) -> None:
         chalice = str(Path(sys.executable).parent / "chalice")
         command = [chalice, "local", "--host", "127.0.0.1", "--port", str(self.port),
-                   "--stage", "local"]
+                   "--stage", self.stage]
         if not self.autoreload:
             command.append("--no-autoreload")
         output = subprocess.DEVNULL if self.quiet else None
