@@ -3,7 +3,7 @@
 from chalice import Chalice
 
 from chalicelib import logs
-from chalicelib.api import admin_pages, auth_pages, json_api, patient_pages, pwa, staff_pages
+from chalicelib.api import admin_pages, auth_pages, jobs, json_api, patient_pages, pwa, staff_pages, team_settings
 from chalicelib.settings import get_settings
 
 logs.configure(get_settings().log_level)
@@ -11,5 +11,6 @@ logs.configure(get_settings().log_level)
 app = Chalice(app_name="teamline")
 app.api.binary_types.extend(pwa.BINARY_TYPES)
 
-for blueprint in (pwa.bp, auth_pages.bp, patient_pages.bp, staff_pages.bp, admin_pages.bp, json_api.bp):
+for blueprint in (pwa.bp, auth_pages.bp, patient_pages.bp, staff_pages.bp, team_settings.bp, admin_pages.bp,
+                  json_api.bp, jobs.bp):
     app.register_blueprint(blueprint)

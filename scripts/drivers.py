@@ -43,8 +43,10 @@ class LocalEventDriver:
 
 
 def default_schedules() -> list[Schedule]:
-    """The app's scheduled handlers (added as features need them)."""
-    return []
+    """The app's scheduled handlers, at the rates app.py declares for EventBridge."""
+    from chalicelib.api import jobs
+
+    return [Schedule("mark_overdue", 15 * 60, jobs.sweep_overdue)]
 
 
 def default_stream_pollers() -> list[Callable[[], int]]:

@@ -8,10 +8,10 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.access import access_staff, access_staff_conversation, access_staff_team
-from chalicelib.errors import TeamlineError
+from chalicelib.errors import TeamlineError, ValidationError
 from chalicelib.models import db, keys
 from chalicelib.models.items import ConversationItem, PatientItem, TeamItem
-from chalicelib.services import invites, messaging
+from chalicelib.services import invites, messaging, overdue, team_settings
 from chalicelib.services.team_policy import policy_of
 from chalicelib.web import present, qr
 from chalicelib.web.responses import Page, Redirect
@@ -38,16 +38,39 @@ def home(req: RequestContext) -> Page | Redirect:
     return Page("staff/home.html", {"teams": teams, "password_changed": req.query("password_changed") == "1"})
 
 
-@route(bp, "/staff/teams/{team_id}", auth="staff", summary="Team inbox", query=("cursor",))
+INBOX_VIEWS = (("all", "All"), ("mine", "Mine"), ("overdue", "Overdue"))
+
+
+@route(bp, "/staff/teams/{team_id}", auth="staff", summary="Team inbox", query=("cursor", "view"))
 def inbox(req: RequestContext, team_id: str) -> Page:
     st = access_staff_team(req, team_id)
-    page = messaging.inbox_page(st.team, cursor=req.query("cursor"))
+    view = req.query("view") or "all"
+    if view not in dict(INBOX_VIEWS):
+        raise ValidationError("Choose All, Mine or Overdue.", field="view")
     policy = policy_of(st.team)
+    next_cursor = None
+    covering = team_settings.covered_by(st.team, st.actor.id, req.now)
+    overdue_first: list[ConversationItem] = []
+    if view == "mine":
+        conversations = messaging.assigned_page([st.actor.id, *covering])
+    elif view == "overdue":
+        conversations = overdue.due_conversations(team_id, req.now, limit=50)
+    else:
+        page = messaging.inbox_page(st.team, cursor=req.query("cursor"))
+        conversations, next_cursor = page.conversations, page.next_cursor
+        if st.role == "lead" and int(st.team.overdue_count or 0) > 0 and not req.query("cursor"):
+            # The team lead sees what is overdue first.
+            overdue_first = overdue.due_conversations(team_id, req.now, limit=10)
     return Page("staff/inbox.html", {
         "team": {"team_id": st.team.team_id, "name": st.team.name, "status": present.team_status(st.team, req.now)},
         "role": st.role,
-        "conversations": [present.conversation_summary(c, req.now, policy) for c in page.conversations],
-        "next_cursor": page.next_cursor,
+        "view": view,
+        "views": INBOX_VIEWS,
+        "overdue_count": int(st.team.overdue_count or 0),
+        "covering": [policy.away[s].staff_name for s in covering],
+        "overdue_first": [present.conversation_summary(c, req.now, policy) for c in overdue_first],
+        "conversations": [present.conversation_summary(c, req.now, policy) for c in conversations],
+        "next_cursor": next_cursor,
         "first_page": not req.query("cursor"),
     })
 
@@ -61,6 +84,7 @@ def _conversation_context(req: RequestContext, team_id: str, patient_id: str, er
     messages = [present.message(m, sc.conversation, viewer="staff", policy=policy, now=req.now) for m in page.messages]
     return {
         "team": {"team_id": sc.team.team_id, "name": sc.team.name},
+        "me": sc.actor.id,
         "conversation": present.conversation_summary(sc.conversation, req.now, policy),
         "messages": messages,
         "older_cursor": page.older_cursor,
@@ -88,6 +112,14 @@ def reply(req: RequestContext, team_id: str, patient_id: str) -> Page | Redirect
         context = _conversation_context(req, team_id, patient_id, error=error, draft=form.get("body", ""))
         return Page("staff/conversation.html", context, status=error.status)
     return Redirect(f"/staff/teams/{team_id}/patients/{patient_id}#latest")
+
+
+@route(bp, "/staff/teams/{team_id}/patients/{patient_id}/claim", methods=("POST",), auth="staff",
+       summary="Take a conversation: become the clinician handling it")
+def claim(req: RequestContext, team_id: str, patient_id: str) -> Redirect:
+    sc = access_staff_conversation(req, team_id, patient_id)
+    messaging.do_claim(sc, req.now)
+    return Redirect(f"/staff/teams/{team_id}/patients/{patient_id}")
 
 
 @route(bp, "/staff/teams/{team_id}/patients", auth="staff", summary="The team's patients")

@@ -40,6 +40,7 @@ class AuditEventType(enum.StrEnum):
     AWAY_SET = "staff.away_set"
     AWAY_CLEARED = "staff.away_cleared"
     CONVERSATION_OVERDUE = "conversation.overdue"
+    CONVERSATION_ASSIGNED = "conversation.assigned"
     PUSH_SUBSCRIBED = "push.subscribed"
     PUSH_UNSUBSCRIBED = "push.unsubscribed"
 

@@ -36,7 +36,7 @@ class _Meta:
 
 
 class Gsi1(GlobalSecondaryIndex["MainItem"]):
-    """Lists: teams and staff of a Trust, a team's inbox, an actor's sessions."""
+    """Lists: Trusts, teams and staff of a Trust, a team's inbox, an actor's sessions."""
 
     class Meta:
         index_name = "gsi1"
@@ -68,6 +68,17 @@ class Gsi3(GlobalSecondaryIndex["MainItem"]):
     gsi3sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi4(GlobalSecondaryIndex["MainItem"]):
+    """Sparse: conversations assigned to one clinician (their "Mine" view, and their cover's)."""
+
+    class Meta:
+        index_name = "gsi4"
+        projection = AllProjection()
+
+    gsi4pk = UnicodeAttribute(hash_key=True)
+    gsi4sk = UnicodeAttribute(range_key=True)
+
+
 class MainItem(Model):
     """Every item in the main table: a partition key, a sort key and a kind."""
 
@@ -84,12 +95,15 @@ class MainItem(Model):
     gsi2sk = UnicodeAttribute(null=True)
     gsi3pk = UnicodeAttribute(null=True)
     gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
     #: DynamoDB TTL deletes items some time after this; code never relies on that and checks it.
     expires_at = TTLAttribute(null=True)
 
     by_gsi1 = Gsi1()
     by_gsi2 = Gsi2()
     by_gsi3 = Gsi3()
+    by_gsi4 = Gsi4()
 
     @property
     def key(self) -> tuple[str, str]:

@@ -41,6 +41,8 @@ class TeamItem(MainItem, discriminator="team"):
     #: Staff away periods: {staff_id: {"start", "end", "cover_id"}}.
     away = JSONAttribute(null=True)
     policy_version = NumberAttribute(default=0)
+    #: Conversations past their reply-by; raised by the overdue job, lowered by the reply that answers.
+    overdue_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     active = BooleanAttribute(default=True)
 
@@ -158,6 +160,7 @@ class ConversationItem(MainItem, discriminator="conversation"):
     reply_by = UTCDateTimeAttribute(null=True)
     overdue = BooleanAttribute(default=False)
     assigned_staff_id = UnicodeAttribute(null=True)
+    assigned_name = UnicodeAttribute(null=True)  # "Sam (Diabetes specialist nurse)", for the inbox
     team_unread = NumberAttribute(default=0)
     patient_unread = NumberAttribute(default=0)
     team_read_upto = UTCDateTimeAttribute(null=True)

@@ -86,6 +86,13 @@ def rate_counter(scope: str, subject: str, window: str) -> tuple[str, str]:
 
 # --- secondary index partitions -------------------------------------------------------------
 
+ALL_TRUSTS = "TRUSTS"  # gsi1 partition listing every Trust (for jobs that walk all teams)
+
+
+def assigned(staff_id: str) -> str:
+    return f"ASSIGNED#{staff_id}"
+
+
 def trust_teams(trust_id: str) -> str:
     return f"TRUST#{trust_id}#TEAMS"
 

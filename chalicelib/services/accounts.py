@@ -49,7 +49,8 @@ def do_bootstrap_trust(now: datetime, *, trust_name: str, email: str, given_name
                        password: str, trust_id: str | None = None) -> tuple[TrustItem, StaffItem]:
     """Create the Trust and its first admin (the command-line set-up step)."""
     trust_id = trust_id or new_id(now)
-    trust = TrustItem(*keys.trust(trust_id), trust_id=trust_id, name=trust_name.strip(), created_at=now)
+    trust = TrustItem(*keys.trust(trust_id), trust_id=trust_id, name=trust_name.strip(), created_at=now,
+                      gsi1pk=keys.ALL_TRUSTS, gsi1sk=f"{trust_name.strip().lower()}#{trust_id}")
     staff = _new_staff(now, trust_id, email=email, given_name=given_name, family_name=family_name,
                        job_title="Trust admin", password=check_new_password(password), is_trust_admin=True,
                        must_change=False)

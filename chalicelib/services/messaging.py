@@ -203,6 +203,8 @@ def _commit_patient_send(
             ConversationItem.gsi2pk.set(keys.team_due(team_id)),
             ConversationItem.gsi2sk.set(f"{keys.iso(reply_by)}#{patient_id}"),
         ]
+    if conv.assigned_staff_id:
+        actions.append(ConversationItem.gsi4sk.set(_inbox_sk(True, now, patient_id)))
     if auto is not None and intake.auto_key:
         actions.append(ConversationItem.last_auto_reply_key.set(intake.auto_key))
     with db.transaction() as tx:
@@ -301,19 +303,22 @@ def _commit_staff_reply(
         ConversationItem.team_read_upto.set(now),
         ConversationItem.team_unread.set(0),
     ]
-    if unseen:
-        actions.append(ConversationItem.gsi1sk.set(_inbox_sk(True, now, patient_id)))
-    else:
+    inbox_sk = _inbox_sk(unseen, now, patient_id)
+    actions.append(ConversationItem.gsi1sk.set(inbox_sk))
+    answered_overdue = not unseen and bool(conv.overdue)
+    if not unseen:
         actions += [
             ConversationItem.waiting_since.remove(),
             ConversationItem.reply_by.remove(),
             ConversationItem.overdue.set(False),
             ConversationItem.gsi2pk.remove(),
             ConversationItem.gsi2sk.remove(),
-            ConversationItem.gsi1sk.set(_inbox_sk(False, now, patient_id)),
         ]
+    assignee = conv.assigned_staff_id or sc.actor.id
     if not conv.assigned_staff_id:
-        actions.append(ConversationItem.assigned_staff_id.set(sc.actor.id))
+        actions += [ConversationItem.assigned_staff_id.set(assignee),
+                    ConversationItem.assigned_name.set(staff_label(sc.actor))]
+    actions += [ConversationItem.gsi4pk.set(keys.assigned(assignee)), ConversationItem.gsi4sk.set(inbox_sk)]
     with db.transaction() as tx:
         tx.save(guard, condition=ClientMessageItem.pk.does_not_exist(), return_values="ALL_OLD")
         tx.save(message)
@@ -330,6 +335,8 @@ def _commit_staff_reply(
             )
         )
         tx.update(conv, actions=actions, condition=ConversationItem.revision == conv.revision)
+        if answered_overdue:
+            tx.update(sc.team, actions=[TeamItem.overdue_count.add(-1)])
         _touch_session(tx, sc.actor.session, now)
     return SendResult(message, None, created=True)
 
@@ -451,3 +458,40 @@ def inbox_page(team: TeamItem, *, cursor: str | None = None, limit: int = INBOX_
     except PynamoDBException as exc:
         raise ServiceUnavailable() from exc
     return InboxPage(items, _encode_cursor(next_key) if len(items) == limit else None)
+
+
+def do_claim(sc: StaffConversation, now: datetime) -> None:
+    """Make the caller the clinician handling this conversation (visible to the team as "who is handling this")."""
+    conv = sc.conversation
+    if conv.assigned_staff_id == sc.actor.id:
+        return
+    inbox_sk = conv.gsi1sk or _inbox_sk(conv.waiting_since is not None, conv.last_activity_at, conv.patient_id)
+    try:
+        with db.transaction() as tx:
+            tx.update(conv, actions=[
+                ConversationItem.assigned_staff_id.set(sc.actor.id),
+                ConversationItem.assigned_name.set(staff_label(sc.actor)),
+                ConversationItem.gsi4pk.set(keys.assigned(sc.actor.id)),
+                ConversationItem.gsi4sk.set(inbox_sk),
+                ConversationItem.revision.add(1),
+            ], condition=ConversationItem.revision == conv.revision)
+            tx.save(audit_event(now, AuditEventType.CONVERSATION_ASSIGNED, actor_kind="staff", actor_id=sc.actor.id,
+                                trust_id=sc.actor.trust_id, team_id=conv.team_id, patient_id=conv.patient_id,
+                                detail={"from": conv.assigned_staff_id, "to": sc.actor.id}))
+    except TransactWriteError as exc:
+        if _retryable(exc):
+            raise Conflict("Someone else changed this conversation just now. Refresh and try again.") from exc
+        raise ServiceUnavailable() from exc
+
+
+def assigned_page(staff_ids: list[str], *, limit: int = 50) -> list[ConversationItem]:
+    """Conversations assigned to any of these clinicians (one Query each), waiting first, newest first."""
+    found: list[ConversationItem] = []
+    try:
+        for staff_id in staff_ids:
+            found += [c for c in ConversationItem.by_gsi4.query(keys.assigned(staff_id), scan_index_forward=False,
+                                                                limit=limit) if isinstance(c, ConversationItem)]
+    except PynamoDBException as exc:
+        raise ServiceUnavailable() from exc
+    return sorted(found, key=lambda c: c.gsi4sk or "", reverse=True)[:limit]
+

@@ -95,7 +95,14 @@ def conversation_summary(conv: ConversationItem, now: datetime, policy: TeamPoli
         "last_sender": conv.last_sender,
         "preview": conv.last_preview,
         "assigned_staff_id": conv.assigned_staff_id,
+        "assigned_name": conv.assigned_name,
+        "covered_by": _cover_name(policy, conv.assigned_staff_id, now),
     }
+
+
+def _cover_name(policy: TeamPolicy | None, staff_id: str | None, now: datetime) -> str | None:
+    away = policy.away_now(staff_id, now) if policy else None
+    return f"{away.cover_name} ({away.cover_role})" if away else None
 
 
 def when_text_for(team: TeamItem, when: datetime | None, now: datetime) -> str:

@@ -1,0 +1,161 @@
+"""Team policy edits by the team lead, and away periods set by clinicians (or their lead).
+
+Policy is data in the team's item. Every change is validated completely before anything is written
+(a bad field is a 400 naming it; nothing is saved), bumps ``policy_version`` under a condition so two
+leads editing at once cannot overwrite each other unseen, and is audited in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.access import StaffTeam
+from chalicelib.domain import auto_reply
+from chalicelib.domain.availability import AvailabilityPolicy, Closure, Pause, parse_policy, policy_to_dict
+from chalicelib.errors import Conflict, Forbidden, ServiceUnavailable, ValidationError
+from chalicelib.models import db
+from chalicelib.models.audit import AuditEventType, audit_event
+from chalicelib.models.items import TeamItem, TeamMemberItem
+from chalicelib.services.accounts import team_roster
+from chalicelib.services.team_policy import policy_of
+
+MAX_AWAY_DAYS = 120
+
+
+def _require_lead(st: StaffTeam) -> None:
+    if st.role != "lead":
+        raise Forbidden("Only the team lead can change the team's settings.")
+
+
+def _save_team(now: datetime, st: StaffTeam, actions: list[Any], event: AuditEventType, detail: dict[str, Any]) -> None:
+    team = st.team
+    tx = db.transaction()
+    try:
+        with tx:
+            tx.update(team, actions=[*actions, TeamItem.policy_version.add(1)],
+                      condition=TeamItem.policy_version == (team.policy_version or 0), label="team")
+            tx.save(audit_event(now, event, actor_kind="staff", actor_id=st.actor.id, trust_id=st.actor.trust_id,
+                                team_id=team.team_id, detail=detail), label="audit")
+    except TransactWriteError as exc:
+        if "team" in tx.failed_labels(exc):
+            raise Conflict("Someone else changed the team's settings just now. Refresh the page and try again.") from exc
+        raise ServiceUnavailable() from exc
+
+
+def current_availability(team: TeamItem) -> AvailabilityPolicy:
+    """The team's availability policy (the default until a lead sets one)."""
+    return policy_of(team).availability
+
+
+def do_set_availability(now: datetime, st: StaffTeam, data: dict[str, Any]) -> AvailabilityPolicy:
+    """Replace the team's availability policy with ``data`` (validated in full first)."""
+    _require_lead(st)
+    policy = parse_policy(data)
+    stored = policy_to_dict(policy)
+    _save_team(now, st, [TeamItem.policy.set(stored)], AuditEventType.POLICY_CHANGED,
+               {"windows": len(policy.windows), "closures": len(policy.closures), "paused": policy.pause is not None,
+                "reply_target": stored["reply_target"], "nation": policy.nation, "timezone": policy.timezone})
+    return policy
+
+
+def do_add_closure(now: datetime, st: StaffTeam, closure: Closure) -> AvailabilityPolicy:
+    """Add a one-off closure (e.g. a team training day)."""
+    policy = current_availability(st.team)
+    kept = tuple(c for c in policy.closures if c.end > now)  # past closures are dropped as new ones are added
+    return do_set_availability(now, st, policy_to_dict(replace(policy, closures=(*kept, closure))))
+
+
+def do_remove_closure(now: datetime, st: StaffTeam, start: datetime, end: datetime) -> AvailabilityPolicy:
+    """Remove the closure with this start and end."""
+    policy = current_availability(st.team)
+    kept = tuple(c for c in policy.closures if not (c.start == start and c.end == end))
+    if len(kept) == len(policy.closures):
+        raise ValidationError("That closure was not found. It may have been removed already.", field="closure")
+    return do_set_availability(now, st, policy_to_dict(replace(policy, closures=kept)))
+
+
+def do_pause(now: datetime, st: StaffTeam, pause: Pause | None) -> AvailabilityPolicy:
+    """Pause messaging until ``pause.resume_at`` (with a reason patients see), or resume now (None)."""
+    if pause is not None and pause.resume_at <= now:
+        raise ValidationError("Choose a time in the future for messages to start again.", field="pause.resume_at")
+    policy = current_availability(st.team)
+    return do_set_availability(now, st, policy_to_dict(replace(policy, pause=pause)))
+
+
+def do_set_auto_replies(now: datetime, st: StaffTeam, texts: dict[str, str]) -> dict[str, str]:
+    """Set the team's auto-reply texts; every one is checked before any is saved."""
+    _require_lead(st)
+    unknown = set(texts) - set(auto_reply.KINDS)
+    if unknown:
+        raise ValidationError(f"There is no auto-reply called {sorted(unknown)[0]!r}.", field="auto_replies")
+    cleaned = {kind: auto_reply.validate_template(kind, text) for kind, text in texts.items()}
+    merged = {**(st.team.auto_replies or {}), **cleaned}
+    # Texts equal to the shipped default are not stored, so improved defaults reach every team.
+    stored = {k: v for k, v in merged.items() if v != auto_reply.DEFAULT_TEMPLATES.get(k)}
+    _save_team(now, st, [TeamItem.auto_replies.set(stored)], AuditEventType.AUTO_REPLIES_CHANGED,
+               {"kinds": sorted(cleaned)})
+    return {**auto_reply.DEFAULT_TEMPLATES, **stored}
+
+
+def _roster(team_id: str) -> dict[str, TeamMemberItem]:
+    return {m.staff_id: m for m in team_roster(team_id)}
+
+
+def do_set_away(now: datetime, st: StaffTeam, *, staff_id: str, start: datetime, end: datetime,
+                cover_id: str) -> None:
+    """Mark a team member away with a cover colleague. Clinicians set their own; the lead anyone's."""
+    if staff_id != st.actor.id and st.role != "lead":
+        raise Forbidden("Only the team lead can set someone else as away.")
+    roster = _roster(st.team.team_id)
+    if staff_id not in roster:
+        raise ValidationError("Choose someone in this team.", field="staff_id")
+    if cover_id not in roster or cover_id == staff_id:
+        raise ValidationError("Choose a colleague in this team to cover.", field="cover_id")
+    if end <= start:
+        raise ValidationError("The end must be after the start.", field="end")
+    if end <= now:
+        raise ValidationError("The end must be in the future.", field="end")
+    if (end - start).days > MAX_AWAY_DAYS:
+        raise ValidationError(f"Away periods can be up to {MAX_AWAY_DAYS} days; set a longer one in parts.", field="end")
+    cover_away = (st.team.away or {}).get(cover_id)
+    if cover_away and datetime.fromisoformat(cover_away["start"]) < end and datetime.fromisoformat(cover_away["end"]) > start:
+        raise ValidationError(f"{roster[cover_id].display_name} is away then too. Choose someone else.", field="cover_id")
+    away = _pruned(st.team, now)
+    cover = roster[cover_id]
+    away[staff_id] = {
+        "staff_name": roster[staff_id].display_name.split()[0],
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "cover_id": cover_id,
+        "cover_name": cover.display_name.split()[0],
+        "cover_role": cover.job_title or ("team lead" if cover.role == "lead" else "clinician"),
+    }
+    _save_team(now, st, [TeamItem.away.set(away)], AuditEventType.AWAY_SET,
+               {"staff_id": staff_id, "cover_id": cover_id, "start": start.isoformat(), "end": end.isoformat()})
+
+
+def do_clear_away(now: datetime, st: StaffTeam, staff_id: str) -> None:
+    """End someone's away period now."""
+    if staff_id != st.actor.id and st.role != "lead":
+        raise Forbidden("Only the team lead can change someone else's away period.")
+    away = _pruned(st.team, now)
+    if staff_id not in away:
+        raise ValidationError("That person is not set as away.", field="staff_id")
+    del away[staff_id]
+    _save_team(now, st, [TeamItem.away.set(away)], AuditEventType.AWAY_CLEARED, {"staff_id": staff_id})
+
+
+def _pruned(team: TeamItem, now: datetime) -> dict[str, Any]:
+    """The team's away map without periods that have ended."""
+    return {k: v for k, v in (team.away or {}).items() if datetime.fromisoformat(v["end"]) > now}
+
+
+def covered_by(team: TeamItem, staff_id: str, now: datetime) -> list[str]:
+    """Ids of colleagues this person is covering for right now."""
+    policy = policy_of(team)
+    return [sid for sid, period in policy.away.items() if period.cover_id == staff_id and period.active(now)]
+
