@@ -49,8 +49,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from chalicelib.errors import ValidationError
 
 Nation = Literal["england_wales", "scotland", "northern_ireland"]
@@ -378,6 +376,10 @@ def policy_to_dict(policy: AvailabilityPolicy) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=64)
 def _holiday_names(subdivision: str, year: int) -> Mapping[date, str]:
+    # Imported here, not at module level: it costs ~200 ms and a request that never asks about a date
+    # (health checks, static files, sign-in) should not pay for it on a cold start.
+    import holidays
+
     return dict(holidays.country_holidays("GB", subdiv=subdivision, years=year))
 
 

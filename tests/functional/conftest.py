@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -63,13 +65,18 @@ def app_client(dynamodb: None) -> Iterator[Any]:
 class Api:
     """Requests as a persona: JSON or form bodies, the session cookie and the anti-forgery header."""
 
-    def __init__(self, client: Any, world: World, now: datetime) -> None:
+    def __init__(self, client: Any, world: World, clock_: clock.FixedClock) -> None:
         self.client = client
         self.world = world
-        self.now = now
+        self.clock = clock_
         self._personas: dict[str, Persona] = {}
 
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
     def persona(self, name: str) -> Persona:
+        """The persona's session, signed in at the clock's current time on first use."""
         if name not in self._personas:
             self._personas[name] = sign_in(self.world, name, self.now)
         return self._personas[name]
@@ -103,7 +110,7 @@ class Api:
 
 @pytest.fixture
 def api(app_client: Any, world: World, pinned_clock: clock.FixedClock) -> Api:
-    return Api(app_client, world, pinned_clock.now())
+    return Api(app_client, world, pinned_clock)
 
 
 @pytest.fixture
@@ -114,3 +121,122 @@ def calls() -> Iterator[CallCounter]:
 
 def body_json(response: Any) -> Any:
     return json.loads(response.body)
+
+
+# --- a browser: cookies from responses, the page's anti-forgery token -------------------------------------
+
+SESSION_COOKIE = "__Host-teamline"
+FORM_COOKIE = "__Host-teamline_csrf"
+
+
+@dataclass(frozen=True)
+class SetCookie:
+    """One Set-Cookie header, parsed: the value and its attributes (names lower-cased; flags map to True)."""
+
+    name: str
+    value: str
+    attributes: dict[str, str | bool]
+
+
+def set_cookies(response: Any) -> dict[str, SetCookie]:
+    """The cookies a response sets, by name."""
+    raw = response.headers.get("Set-Cookie") or response.headers.get("set-cookie") or []
+    headers = [raw] if isinstance(raw, str) else list(raw)
+    cookies: dict[str, SetCookie] = {}
+    for header in headers:
+        first, *rest = [part.strip() for part in header.split(";")]
+        name, _, value = first.partition("=")
+        attributes: dict[str, str | bool] = {}
+        for part in rest:
+            key, sep, val = part.partition("=")
+            attributes[key.strip().lower()] = val.strip() if sep else True
+        cookies[name] = SetCookie(name, value, attributes)
+    return cookies
+
+
+def page_text(response: Any) -> str:
+    """A response body as text."""
+    return response.body.decode("utf-8") if isinstance(response.body, bytes) else str(response.body)
+
+
+_META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
+
+
+class Browser:
+    """A browser with a cookie jar: it keeps the cookies responses set and echoes the page's anti-forgery token.
+
+    Use it for flows that start signed out (sign-in, joining) so they go through the real forms.
+    """
+
+    def __init__(self, client: Any, host: str = "teamline.test") -> None:
+        self.client = client
+        self.host = host
+        self.jar: dict[str, str] = {}
+        self.csrf: str | None = None
+        self.last: Any = None
+
+    @property
+    def session_cookie(self) -> str | None:
+        return self.jar.get(SESSION_COOKIE)
+
+    def request(self, method: str, path: str, *, form: dict[str, str] | None = None, json_body: Any = None,
+                headers: dict[str, str] | None = None, csrf: bool = True) -> Any:
+        all_headers = {"host": self.host, "user-agent": "pytest-browser"}
+        if self.jar:
+            all_headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
+        body = b""
+        if form is not None:
+            fields = dict(form)
+            if csrf and self.csrf and "csrf_token" not in fields:
+                fields["csrf_token"] = self.csrf
+            all_headers["content-type"] = "application/x-www-form-urlencoded"
+            body = urlencode(fields).encode()
+        elif json_body is not None:
+            all_headers["content-type"] = "application/json"
+            if csrf and self.csrf:
+                all_headers["x-csrf-token"] = self.csrf
+            body = json.dumps(json_body).encode()
+        all_headers.update(headers or {})
+        response = self.client.http.request(method, path, headers=all_headers, body=body)
+        for name, cookie in set_cookies(response).items():
+            if cookie.value == "" or cookie.attributes.get("max-age") == "0":
+                self.jar.pop(name, None)
+            else:
+                self.jar[name] = cookie.value
+        if "text/html" in str(response.headers.get("Content-Type", "")):
+            found = _META_CSRF.search(page_text(response))
+            if found:
+                self.csrf = found.group(1)
+        self.last = response
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, form: dict[str, str] | None = None, **kwargs: Any) -> Any:
+        return self.request("POST", path, form=form if form is not None else {}, **kwargs)
+
+    def staff_sign_in(self, email: str, password: str) -> Any:
+        """Open the staff sign-in form and submit it."""
+        self.get("/staff/sign-in")
+        return self.post("/staff/sign-in", {"email": email, "password": password})
+
+    def patient_sign_in(self, username: str, password: str) -> Any:
+        """Open the patient sign-in form and submit it."""
+        self.get("/sign-in")
+        return self.post("/sign-in", {"username": username, "password": password})
+
+
+@pytest.fixture
+def new_browser(app_client: Any, world: World, pinned_clock: clock.FixedClock) -> Callable[[], Browser]:
+    """Make a fresh browser (its own cookie jar) against the app."""
+    return lambda: Browser(app_client)
+
+
+_ERROR_SUMMARY = re.compile(r'nhsuk-error-summary__list">\s*<li>\s*<a [^>]*>\s*(.*?)\s*</a>', re.S)
+
+
+def error_summary(response: Any) -> str | None:
+    """The message in a page's error summary ("There is a problem"), or None."""
+    found = _ERROR_SUMMARY.search(page_text(response))
+    return found.group(1) if found else None
