@@ -3,7 +3,17 @@
 from chalice import Chalice
 
 from chalicelib import logs
-from chalicelib.api import admin_pages, auth_pages, jobs, json_api, patient_pages, pwa, staff_pages, team_settings
+from chalicelib.api import (
+    admin_pages,
+    auth_pages,
+    jobs,
+    json_api,
+    patient_pages,
+    push_api,
+    pwa,
+    staff_pages,
+    team_settings,
+)
 from chalicelib.settings import get_settings
 
 logs.configure(get_settings().log_level)
@@ -12,5 +22,5 @@ app = Chalice(app_name="teamline")
 app.api.binary_types.extend(pwa.BINARY_TYPES)
 
 for blueprint in (pwa.bp, auth_pages.bp, patient_pages.bp, staff_pages.bp, team_settings.bp, admin_pages.bp,
-                  json_api.bp, jobs.bp):
+                  json_api.bp, push_api.bp, jobs.bp):
     app.register_blueprint(blueprint)

@@ -23,6 +23,10 @@ from chalicelib.errors import ConfigurationError
 #: Stages where developer conveniences (a pinned clock, plain-HTTP cookies) may be switched on.
 NON_DEPLOYED_STAGES = frozenset({"local", "test"})
 KNOWN_STAGES = NON_DEPLOYED_STAGES | {"dev", "prod"}
+#: The browsers' push services. A subscription naming any other host is refused: the stream handler
+#: POSTs to stored endpoints, and must never be made to POST inside a Trust's network.
+DEFAULT_PUSH_HOSTS = ("fcm.googleapis.com", "updates.push.services.mozilla.com", "push.apple.com",
+                      "notify.windows.com", "push.services.mozilla.com")
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class Settings:
     dynamodb_endpoint: str | None
     main_table: str
     audit_table: str
+    main_stream_arn: str | None
     clock_override: str | None
     secure_cookies: bool
     vapid_public_key: str | None
@@ -41,6 +46,8 @@ class Settings:
     vapid_private_key_parameter: str | None
     vapid_subject: str
     log_level: str
+    #: Push services Teamline may POST to (host suffixes); local/test stages may add loopback.
+    push_hosts: tuple[str, ...]
     #: argon2 parameters: "rfc9106_low_memory" everywhere real; "cheapest" only for the test suite.
     password_profile: str
 
@@ -75,12 +82,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise ConfigurationError(f"Unknown TEAMLINE_PASSWORD_PROFILE {password_profile!r}")
     if password_profile == "cheapest" and stage != "test":
         raise ConfigurationError("The cheapest password profile is only allowed in the test stage")
+    push_hosts = tuple(h.strip() for h in (get("TEAMLINE_PUSH_HOSTS") or "").split(",") if h.strip())
+    if any(h in ("127.0.0.1", "localhost") for h in push_hosts) and stage not in NON_DEPLOYED_STAGES:
+        raise ConfigurationError("Loopback push services are only allowed in the local and test stages")
     return Settings(
         stage=stage,
         region=get("AWS_REGION") or get("AWS_DEFAULT_REGION") or "eu-west-2",
         dynamodb_endpoint=get("TEAMLINE_DYNAMODB_ENDPOINT"),
         main_table=get("TEAMLINE_MAIN_TABLE", f"teamline-{stage}-main") or "",
         audit_table=get("TEAMLINE_AUDIT_TABLE", f"teamline-{stage}-audit") or "",
+        main_stream_arn=get("TEAMLINE_MAIN_STREAM_ARN"),
         clock_override=clock_override,
         secure_cookies=secure_cookies,
         vapid_public_key=get("TEAMLINE_VAPID_PUBLIC_KEY"),
@@ -89,6 +100,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         vapid_subject=get("TEAMLINE_VAPID_SUBJECT", "mailto:teamline-admin@example.nhs.uk") or "",
         log_level=get("TEAMLINE_LOG_LEVEL", "INFO") or "INFO",
         password_profile=password_profile,
+        push_hosts=push_hosts or DEFAULT_PUSH_HOSTS,
     )
 
 

@@ -132,11 +132,11 @@ def measure_requests(samples: int) -> dict[str, float]:
             staff_conv_trips.append(counter.total)
             scans += counter.by_operation.get("Scan", 0)
         # Every other GET page once, for the Scan count.
-        for path, persona in ((f"/p", patient), (f"/staff/teams/{world.team_x}?view=overdue", clinician),
+        for path, persona in (("/p", patient), (f"/staff/teams/{world.team_x}?view=overdue", clinician),
                               (f"/staff/teams/{world.team_x}?view=mine", clinician),
                               (f"/staff/teams/{world.team_x}/patients", clinician),
                               (f"/staff/teams/{world.team_x}/settings", clinician),
-                              (f"/api/patient/teams", patient), (f"/api/staff/teams/{world.team_x}/inbox", clinician)):
+                              ("/api/patient/teams", patient), (f"/api/staff/teams/{world.team_x}/inbox", clinician)):
             with observe_calls() as counter:
                 call("GET", path, persona)
             scans += counter.by_operation.get("Scan", 0)

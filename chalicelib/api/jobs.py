@@ -1,4 +1,8 @@
-"""Scheduled jobs. In AWS EventBridge runs them; ``make run`` calls the same functions on a timer."""
+"""Background handlers: the overdue sweep (scheduled) and push delivery (the main table's stream).
+
+In AWS, EventBridge and Lambda's stream reader call these; ``make run`` calls the same functions
+itself (scripts/drivers.py), because ``chalice local`` runs neither.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ from chalice import Blueprint, Rate
 
 from chalicelib import clock
 from chalicelib.logs import log_event
+from chalicelib.push import dispatch
 from chalicelib.services import overdue
+from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
 
@@ -23,3 +29,19 @@ def sweep_overdue() -> overdue.SweepResult:
 @bp.schedule(Rate(15, unit=Rate.MINUTES), name="mark_overdue")
 def mark_overdue(event: Any) -> None:
     sweep_overdue()
+
+
+#: Chalice needs a stream ARN when the app is loaded; infra/dynamodb.json replaces this with the main
+#: table's real stream (Fn::GetAtt) when the deployment package is built.
+STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:eu-west-2:000000000000:table/teamline-main/stream/1970-01-01T00:00:00.000"
+
+
+def deliver_pushes(images: list[dict[str, Any]]) -> dispatch.DispatchResult:
+    """Push notifications for newly stored messages."""
+    return dispatch.handle_new_images(images, now=clock.now(), send=dispatch.default_send)
+
+
+@bp.on_dynamodb_record(stream_arn=get_settings().main_stream_arn or STREAM_ARN_PLACEHOLDER, batch_size=25,
+                       starting_position="LATEST", name="deliver_push")
+def on_main_table_change(event: Any) -> None:
+    deliver_pushes([record.new_image for record in event if record.event_name == "INSERT" and record.new_image])

@@ -10,7 +10,8 @@ from chalicelib.access import access_patient, access_patient_conversation
 from chalicelib.errors import TeamlineError
 from chalicelib.models import db, keys
 from chalicelib.models.items import ConversationItem, TeamItem
-from chalicelib.services import messaging, signin
+from chalicelib.push.config import public_key
+from chalicelib.services import messaging, push_subscriptions, signin
 from chalicelib.services.team_policy import policy_of
 from chalicelib.web import present
 from chalicelib.web.responses import Page, Redirect
@@ -94,8 +95,10 @@ def send(req: RequestContext, team_id: str) -> Page | Redirect:
 @route(bp, "/p/account", auth="patient", summary="My account and devices")
 def account(req: RequestContext) -> Page:
     actor = access_patient(req).actor
+    devices = [push_subscriptions.device_summary(d) for d in push_subscriptions.list_devices(actor.id)]
     return Page("patient/account.html", {"username": actor.patient.username if actor.patient else "",
-                                         "signed_out_others": req.query("done") == "1"})
+                                         "signed_out_others": req.query("done") == "1", "devices": devices,
+                                         "push_ready": public_key() is not None})
 
 
 @route(bp, "/p/account/sign-out-everywhere", methods=("POST",), auth="patient",

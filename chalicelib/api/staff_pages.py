@@ -122,6 +122,14 @@ def claim(req: RequestContext, team_id: str, patient_id: str) -> Redirect:
     return Redirect(f"/staff/teams/{team_id}/patients/{patient_id}")
 
 
+@route(bp, "/staff/teams/{team_id}/patients/{patient_id}/urgent", methods=("POST",), auth="staff",
+       summary="Mark a conversation urgent, or not urgent")
+def set_urgent(req: RequestContext, team_id: str, patient_id: str) -> Redirect:
+    sc = access_staff_conversation(req, team_id, patient_id)
+    messaging.do_set_urgent(sc, req.now, req.form().get("urgent") == "yes")
+    return Redirect(f"/staff/teams/{team_id}/patients/{patient_id}")
+
+
 @route(bp, "/staff/teams/{team_id}/patients", auth="staff", summary="The team's patients")
 def patients(req: RequestContext, team_id: str) -> Page:
     st = access_staff_team(req, team_id)

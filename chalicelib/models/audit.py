@@ -41,6 +41,7 @@ class AuditEventType(enum.StrEnum):
     AWAY_CLEARED = "staff.away_cleared"
     CONVERSATION_OVERDUE = "conversation.overdue"
     CONVERSATION_ASSIGNED = "conversation.assigned"
+    CONVERSATION_URGENCY_CHANGED = "conversation.urgency_changed"
     PUSH_SUBSCRIBED = "push.subscribed"
     PUSH_UNSUBSCRIBED = "push.unsubscribed"
 

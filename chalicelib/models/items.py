@@ -159,6 +159,8 @@ class ConversationItem(MainItem, discriminator="conversation"):
     waiting_since = UTCDateTimeAttribute(null=True)
     reply_by = UTCDateTimeAttribute(null=True)
     overdue = BooleanAttribute(default=False)
+    #: Set by a clinician: staff are notified of this conversation even when off shift.
+    urgent = BooleanAttribute(default=False)
     assigned_staff_id = UnicodeAttribute(null=True)
     assigned_name = UnicodeAttribute(null=True)  # "Sam (Diabetes specialist nurse)", for the inbox
     team_unread = NumberAttribute(default=0)
@@ -206,3 +208,33 @@ class RateCounterItem(MainItem, discriminator="rate_counter"):
     """Attempts in one fixed window for one subject (an account or a network address)."""
 
     attempts = NumberAttribute(default=0)
+
+
+class PushSubscriptionItem(MainItem, discriminator="push_subscription"):
+    """One device's Web Push subscription; a device re-subscribing replaces its own item."""
+
+    actor_kind = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    device_id = UnicodeAttribute()
+    endpoint = UnicodeAttribute()  # a capability URL: never logged
+    p256dh = UnicodeAttribute()
+    auth = UnicodeAttribute()
+    label = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute()
+    last_success_at = UTCDateTimeAttribute(null=True)
+    last_failure_at = UTCDateTimeAttribute(null=True)
+    failures = NumberAttribute(default=0)
+
+
+class PushClaimItem(MainItem, discriminator="push_claim"):
+    """At most one push per message per device: claimed before sending, so a repeated stream event sends nothing."""
+
+    outcome = UnicodeAttribute(default="claimed")
+
+
+class PushRefItem(MainItem, discriminator="push_ref"):
+    """What an opaque notification id points at; read only by a signed-in click, never sent to the push service."""
+
+    team_id = UnicodeAttribute()
+    patient_id = UnicodeAttribute()
+    audience = UnicodeAttribute()  # patient | staff

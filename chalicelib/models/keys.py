@@ -80,6 +80,22 @@ def client_message(team_id: str, patient_id: str, client_id: str) -> tuple[str, 
     return conversation_pk(team_id, patient_id), f"{CLIENT_ID_PREFIX}{client_id}"
 
 
+def push_subscriptions_pk(actor_id: str) -> str:
+    return f"SUBS#{actor_id}"
+
+
+def push_subscription(actor_id: str, device_id: str) -> tuple[str, str]:
+    return push_subscriptions_pk(actor_id), f"DEVICE#{device_id}"
+
+
+def push_claim(message_id: str, device_id: str) -> tuple[str, str]:
+    return f"PUSHED#{message_id}", device_id
+
+
+def push_ref(ref: str) -> tuple[str, str]:
+    return f"PUSHREF#{ref}", META
+
+
 def rate_counter(scope: str, subject: str, window: str) -> tuple[str, str]:
     return f"RATE#{scope}#{subject}", window
 

@@ -495,3 +495,15 @@ def assigned_page(staff_ids: list[str], *, limit: int = 50) -> list[Conversation
         raise ServiceUnavailable() from exc
     return sorted(found, key=lambda c: c.gsi4sk or "", reverse=True)[:limit]
 
+
+
+def do_set_urgent(sc: StaffConversation, now: datetime, urgent: bool) -> None:
+    """Mark a conversation urgent (staff are then notified of it even off shift), or not."""
+    conv = sc.conversation
+    if bool(conv.urgent) == urgent:
+        return
+    with db.transaction() as tx:
+        tx.update(conv, actions=[ConversationItem.urgent.set(urgent)])
+        tx.save(audit_event(now, AuditEventType.CONVERSATION_URGENCY_CHANGED, actor_kind="staff",
+                            actor_id=sc.actor.id, trust_id=sc.actor.trust_id, team_id=conv.team_id,
+                            patient_id=conv.patient_id, detail={"urgent": urgent}))

@@ -89,6 +89,7 @@ def conversation_summary(conv: ConversationItem, now: datetime, policy: TeamPoli
         "reply_by": iso(conv.reply_by),
         "reply_by_text": when_text(policy, conv.reply_by, now) if (policy and conv.reply_by) else None,
         "overdue": bool(conv.reply_by and conv.reply_by <= now and conv.waiting_since),
+        "urgent": bool(conv.urgent),
         "unread": int(conv.team_unread or 0),
         "last_activity_at": iso(conv.last_activity_at),
         "last_activity_text": when_text(policy, conv.last_activity_at, now) if policy else iso(conv.last_activity_at),

@@ -1,0 +1,112 @@
+"""Devices that receive Web Push notifications: subscribe, list, remove.
+
+A device is identified by an id the browser makes once and keeps, so subscribing again from the same
+device replaces its subscription rather than adding a second one. Endpoints must be HTTPS URLs of a
+known browser push service: the delivery job POSTs to them, and must never be steered at anything
+else.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib.auth.actor import Actor
+from chalicelib.errors import NotFound, ServiceUnavailable, ValidationError
+from chalicelib.models import db, keys
+from chalicelib.models.audit import AuditEventType, audit_event
+from chalicelib.models.items import PushSubscriptionItem
+from chalicelib.settings import NON_DEPLOYED_STAGES, get_settings
+
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_DEVICES = 10
+
+
+def _b64url_bytes(value: object, field: str, length: int) -> str:
+    text = str(value or "")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as exc:
+        raise ValidationError("The subscription keys are not valid.", field=field) from exc
+    if len(raw) != length:
+        raise ValidationError("The subscription keys are not valid.", field=field)
+    return text.rstrip("=")
+
+
+def check_endpoint(endpoint: object) -> str:
+    """An endpoint on an allowed push service (HTTPS; loopback HTTP only in local/test stages)."""
+    text = str(endpoint or "")
+    parts = urlsplit(text)
+    settings = get_settings()
+    host = parts.hostname or ""
+    allowed = any(host == h or host.endswith("." + h) for h in settings.push_hosts)
+    loopback_ok = settings.stage in NON_DEPLOYED_STAGES and host in settings.push_hosts and parts.scheme == "http"
+    if len(text) > 1000 or not allowed or not (parts.scheme == "https" or loopback_ok):
+        raise ValidationError("This browser's push service is not supported.", field="endpoint")
+    return text
+
+
+def do_subscribe(now: datetime, actor: Actor, *, device_id: object, endpoint: object, p256dh: object, auth: object,
+                 label: object = "") -> PushSubscriptionItem:
+    """Store (or replace) this device's subscription."""
+    device = str(device_id or "")
+    if not _DEVICE_ID.match(device):
+        raise ValidationError("The device id is not valid.", field="device_id")
+    item = PushSubscriptionItem(
+        *keys.push_subscription(actor.id, device),
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        device_id=device,
+        endpoint=check_endpoint(endpoint),
+        p256dh=_b64url_bytes(p256dh, "keys.p256dh", 65),
+        auth=_b64url_bytes(auth, "keys.auth", 16),
+        label=" ".join(str(label or "").split())[:60],
+        created_at=now,
+    )
+    existing = list_devices(actor.id)
+    if len(existing) >= MAX_DEVICES and all(d.device_id != device for d in existing):
+        raise ValidationError(f"You can get notifications on up to {MAX_DEVICES} devices. Remove one first.",
+                              field="device_id")
+    with db.transaction() as tx:
+        tx.save(item)
+        tx.save(audit_event(now, AuditEventType.PUSH_SUBSCRIBED, actor_kind=actor.kind, actor_id=actor.id,
+                            trust_id=actor.trust_id, patient_id=actor.id if actor.is_patient else None,
+                            detail={"device_id": device}))
+    return item
+
+
+def list_devices(actor_id: str) -> list[PushSubscriptionItem]:
+    """This person's subscribed devices (one Query)."""
+    try:
+        return [s for s in PushSubscriptionItem.query(keys.push_subscriptions_pk(actor_id))
+                if isinstance(s, PushSubscriptionItem)]
+    except PynamoDBException as exc:
+        raise ServiceUnavailable() from exc
+
+
+def do_unsubscribe(now: datetime, actor: Actor, device_id: str) -> None:
+    """Remove one of this person's devices."""
+    found = db.batch_get([keys.push_subscription(actor.id, device_id)]).get(keys.push_subscription(actor.id, device_id))
+    if not isinstance(found, PushSubscriptionItem):
+        raise NotFound("That device is not getting notifications.")
+    with db.transaction() as tx:
+        tx.delete(found)
+        tx.save(audit_event(now, AuditEventType.PUSH_UNSUBSCRIBED, actor_kind=actor.kind, actor_id=actor.id,
+                            trust_id=actor.trust_id, patient_id=actor.id if actor.is_patient else None,
+                            detail={"device_id": device_id}))
+
+
+def device_summary(item: PushSubscriptionItem) -> dict[str, object]:
+    """A device for the settings page: whether notifications are still arriving."""
+    stopped = bool(item.last_failure_at and (not item.last_success_at or item.last_failure_at > item.last_success_at))
+    return {
+        "device_id": item.device_id,
+        "label": item.label or "This device",
+        "created_at": keys.iso(item.created_at),
+        "last_success_at": keys.iso(item.last_success_at) if item.last_success_at else None,
+        "stopped": stopped,
+    }
