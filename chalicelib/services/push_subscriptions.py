@@ -44,7 +44,8 @@ def check_endpoint(endpoint: object) -> str:
     settings = get_settings()
     host = parts.hostname or ""
     allowed = any(host == h or host.endswith("." + h) for h in settings.push_hosts)
-    loopback_ok = settings.stage in NON_DEPLOYED_STAGES and host in settings.push_hosts and parts.scheme == "http"
+    loopback_ok = (settings.stage in NON_DEPLOYED_STAGES and host in ("127.0.0.1", "localhost")
+                   and host in settings.push_hosts and parts.scheme == "http")
     if len(text) > 1000 or not allowed or not (parts.scheme == "https" or loopback_ok):
         raise ValidationError("This browser's push service is not supported.", field="endpoint")
     return text

@@ -1,0 +1,282 @@
+"""Web Push end to end in-process: subscriptions, who is notified, one push per device, failures, refs.
+
+Pushes are real RFC 8291/8292 traffic to a local push service on loopback that checks the VAPID JWT
+and decrypts every body, so these tests prove what actually leaves Teamline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.models import keys
+from chalicelib.models.items import MessageItem, PushSubscriptionItem
+from chalicelib.push import dispatch
+from chalicelib.push.sender import PushSender
+from chalicelib.push.vapid import ensure_local_keys
+from chalicelib.settings import get_settings
+from tests.functional.conftest import body_json
+from tests.support.push_service import FakePushService
+from tests.support.world import reply_as_staff, send_as_patient
+
+SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def push_service() -> Iterator[FakePushService]:
+    with FakePushService() as service:
+        yield service
+
+
+@pytest.fixture
+def push_env(tmp_path: Any) -> Iterator[Any]:
+    """Settings for push in this test: a local key file and the loopback push service allowed."""
+    from chalicelib.push import config
+
+    path = str(tmp_path / "vapid.json")
+    keys_ = ensure_local_keys(path, "mailto:push-tests@example.nhs.uk")
+    saved = {k: os.environ.get(k) for k in ("TEAMLINE_VAPID_PRIVATE_KEY_FILE", "TEAMLINE_PUSH_HOSTS")}
+    os.environ["TEAMLINE_VAPID_PRIVATE_KEY_FILE"] = path
+    os.environ["TEAMLINE_PUSH_HOSTS"] = "127.0.0.1,fcm.googleapis.com"
+    get_settings.cache_clear()
+    config._local_keys.cache_clear()
+    yield keys_
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
+    config._local_keys.cache_clear()
+
+
+def _subscribe(api, persona, service, keys_, device_id=None):
+    endpoint, p256dh, auth, _ = service.new_subscription(application_server_key=keys_.public)
+    response = api.post("/api/push/subscriptions", persona, json_body={
+        "device_id": device_id or uuid.uuid4().hex, "endpoint": endpoint,
+        "keys": {"p256dh": p256dh, "auth": auth}, "label": f"{persona} phone"})
+    assert response.status_code == 201, response.body
+    return endpoint
+
+
+def _sender(keys_) -> Any:
+    return PushSender(keys_, sleep=lambda _: None, max_attempts=3)
+
+
+def _images(world, patient="patient_a") -> list[dict[str, Any]]:
+    pk = keys.conversation_pk(world.team_x, world.patients[patient])
+    return [m.serialize() for m in MessageItem.query(pk, MessageItem.sk.startswith("MSG#"))]
+
+
+def _dispatch(world, keys_, now, images=None, patient="patient_a"):
+    return dispatch.handle_new_images(images if images is not None else _images(world, patient), now=now,
+                                      send=_sender(keys_).send)
+
+
+def test_a_clinicians_reply_pushes_a_generic_notification_to_each_patient_device(api, world, push_service, push_env,
+                                                                                  pinned_clock):
+    now = pinned_clock.now()
+    phone = _subscribe(api, "patient_a", push_service, push_env)
+    tablet = _subscribe(api, "patient_a", push_service, push_env)
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "Your blood results are normal", now)
+    result = _dispatch(world, push_env, now, [reply.message.serialize()])
+    assert result.delivered == 2
+    pushes = push_service.wait_for(2)
+    assert {p.endpoint for p in pushes} == {phone, tablet}
+    for push in pushes:
+        payload = json.loads(push.plaintext)
+        assert payload["body"] == "New message from your care team"
+        assert set(payload) <= {"title", "body", "ref", "audience", "urgent"}
+        text = push.plaintext.decode()
+        for secret in ("blood", "Carl", "Team X", "Alice", world.team_x, world.patients["patient_a"]):
+            assert secret not in text
+        assert push.headers["ttl"] == "86400" and push.headers["urgency"] == "normal"
+        assert push.headers["content-encoding"] == "aes128gcm"
+        assert push.claims and push.claims["aud"] == push_service.origin
+
+
+def test_the_same_stream_event_twice_sends_one_push_per_device(api, world, push_service, push_env, pinned_clock):
+    now = pinned_clock.now()
+    _subscribe(api, "patient_a", push_service, push_env)
+    image = reply_as_staff(world, "clinician_x", "patient_a", "hello", now).message.serialize()
+    _dispatch(world, push_env, now, [image])
+    second = _dispatch(world, push_env, now, [image])
+    assert second.duplicates == 1 and second.attempted == 0
+    assert len(push_service.received) == 1
+
+
+def test_patient_message_notifies_on_shift_staff_but_not_the_patient(api, world, push_service, push_env, pinned_clock):
+    now = pinned_clock.now()
+    staff_endpoint = _subscribe(api, "clinician_x", push_service, push_env)
+    lead_endpoint = _subscribe(api, "lead_x", push_service, push_env)
+    _subscribe(api, "clinician_y", push_service, push_env)
+    own = _subscribe(api, "patient_a", push_service, push_env)
+    sent = send_as_patient(world, "patient_a", "I feel dizzy", now)
+    _dispatch(world, push_env, now, [sent.message.serialize()])
+    received = {p.endpoint for p in push_service.wait_for(2)}
+    assert received == {staff_endpoint, lead_endpoint}  # not team Y, not the sender
+    assert own not in received
+    payload = json.loads(push_service.received[0].plaintext)
+    assert payload["body"] == "New message in your team inbox"
+
+
+def test_off_shift_staff_are_not_notified_unless_the_conversation_is_urgent(api, world, push_service, push_env,
+                                                                             pinned_clock):
+    _subscribe(api, "clinician_x", push_service, push_env)
+    pinned_clock.set(SATURDAY)
+    sent = send_as_patient(world, "patient_a", "weekend", SATURDAY)
+    result = _dispatch(world, push_env, SATURDAY, [sent.message.serialize()])
+    assert result.attempted == 0 and push_service.received == []
+    response = api.post(f"/staff/teams/{world.team_x}/patients/{world.patients['patient_a']}/urgent", "lead_x",
+                        form={"urgent": "yes"})
+    assert response.status_code == 303
+    urgent = send_as_patient(world, "patient_a", "worse now", SATURDAY + timedelta(minutes=5))
+    _dispatch(world, push_env, SATURDAY, [urgent.message.serialize()])
+    push = push_service.wait_for(1)[0]
+    assert push.headers["urgency"] == "high"
+
+
+def test_away_staff_are_not_notified(api, world, push_service, push_env, pinned_clock):
+    now = pinned_clock.now()
+    away_endpoint = _subscribe(api, "clinician_x", push_service, push_env)
+    lead_endpoint = _subscribe(api, "lead_x", push_service, push_env)
+    assert api.post(f"/api/staff/teams/{world.team_x}/away", "clinician_x", json_body={
+        "start": (now - timedelta(hours=1)).isoformat(), "end": (now + timedelta(days=1)).isoformat(),
+        "cover_id": world.staff["lead_x"]}).status_code == 200
+    sent = send_as_patient(world, "patient_a", "hi", now)
+    _dispatch(world, push_env, now, [sent.message.serialize()])
+    assert {p.endpoint for p in push_service.wait_for(1)} == {lead_endpoint}
+    assert away_endpoint not in {p.endpoint for p in push_service.received}
+
+
+def test_automatic_replies_never_notify(api, world, push_service, push_env, pinned_clock):
+    _subscribe(api, "patient_a", push_service, push_env)
+    sent = send_as_patient(world, "patient_a", "weekend", SATURDAY)
+    assert sent.auto_reply is not None
+    result = _dispatch(world, push_env, SATURDAY, [sent.auto_reply.serialize()])
+    assert result.attempted == 0 and push_service.received == []
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_gone_subscription_is_deleted(api, world, push_service, push_env, pinned_clock, status):
+    now = pinned_clock.now()
+    endpoint = _subscribe(api, "patient_a", push_service, push_env)
+    push_service.script(endpoint, [status])
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
+    result = _dispatch(world, push_env, now, [reply.message.serialize()])
+    assert result.removed == 1
+    assert list(PushSubscriptionItem.query(keys.push_subscriptions_pk(world.patients["patient_a"]))) == []
+
+
+def test_payload_too_large_is_logged_as_a_bug_and_the_device_kept(api, world, push_service, push_env, pinned_clock,
+                                                                     caplog):
+    now = pinned_clock.now()
+    endpoint = _subscribe(api, "patient_a", push_service, push_env)
+    push_service.script(endpoint, [413])
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
+    with caplog.at_level("ERROR", logger="teamline"):
+        result = _dispatch(world, push_env, now, [reply.message.serialize()])
+    assert result.failed == 1
+    assert any("push_payload_too_large" in r.getMessage() for r in caplog.records)
+    subs = list(PushSubscriptionItem.query(keys.push_subscriptions_pk(world.patients["patient_a"])))
+    assert len(subs) == 1 and subs[0].failures == 1
+
+
+def test_rate_limited_push_is_retried_and_delivered(api, world, push_service, push_env, pinned_clock):
+    now = pinned_clock.now()
+    endpoint = _subscribe(api, "patient_a", push_service, push_env)
+    push_service.script(endpoint, [429], retry_after="2")
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
+    result = _dispatch(world, push_env, now, [reply.message.serialize()])
+    assert result.delivered == 1
+    assert [p.status for p in push_service.received] == [429, 201]
+
+
+def test_a_device_that_keeps_failing_is_shown_as_not_working(api, world, push_service, push_env, pinned_clock):
+    now = pinned_clock.now()
+    endpoint = _subscribe(api, "patient_a", push_service, push_env)
+    push_service.script(endpoint, [503, 503, 503])
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
+    result = _dispatch(world, push_env, now, [reply.message.serialize()])
+    assert result.failed == 1 and result.outcomes == {"retry_exhausted": 1}
+    devices = body_json(api.get("/api/push/subscriptions", "patient_a"))["devices"]
+    assert devices[0]["stopped"] is True
+    page = api.get("/p/account", "patient_a").body.decode()
+    assert "Not working" in page and "No notification has been delivered yet" in page
+
+
+def test_push_failure_never_affects_the_send(api, world, push_service, push_env, pinned_clock):
+    """Sending never talks to a push service: the send request's calls are DynamoDB only, and it succeeds."""
+    endpoint = _subscribe(api, "clinician_x", push_service, push_env)
+    push_service.script(endpoint, [500, 500, 500])
+    response = api.post(f"/api/patient/teams/{world.team_x}/messages", "patient_a",
+                        json_body={"client_id": str(uuid.uuid4()), "body": "hello"})
+    assert response.status_code == 201
+    assert push_service.received == []
+
+
+def test_resubscribing_a_device_replaces_its_subscription(api, world, push_service, push_env):
+    device = uuid.uuid4().hex
+    _subscribe(api, "patient_a", push_service, push_env, device_id=device)
+    second = _subscribe(api, "patient_a", push_service, push_env, device_id=device)
+    subs = list(PushSubscriptionItem.query(keys.push_subscriptions_pk(world.patients["patient_a"])))
+    assert len(subs) == 1 and subs[0].endpoint == second
+
+
+@pytest.mark.parametrize(("endpoint", "field"), [
+    ("https://evil.example.com/push/abc", "endpoint"),
+    ("http://fcm.googleapis.com/fcm/send/abc", "endpoint"),
+    ("javascript:alert(1)", "endpoint"),
+])
+def test_subscriptions_to_unknown_or_insecure_push_services_are_refused(api, world, push_env, endpoint, field):
+    response = api.post("/api/push/subscriptions", "patient_a", json_body={
+        "device_id": uuid.uuid4().hex, "endpoint": endpoint,
+        "keys": {"p256dh": "BA" + "A" * 85, "auth": "A" * 22}})
+    assert response.status_code == 400 and body_json(response)["error"]["field"] == field
+    assert list(PushSubscriptionItem.query(keys.push_subscriptions_pk(world.patients["patient_a"]))) == []
+
+
+def test_bad_subscription_keys_are_refused(api, world, push_service, push_env):
+    endpoint, _, _, _ = push_service.new_subscription()
+    response = api.post("/api/push/subscriptions", "patient_a", json_body={
+        "device_id": uuid.uuid4().hex, "endpoint": endpoint, "keys": {"p256dh": "short", "auth": "x"}})
+    assert response.status_code == 400 and body_json(response)["error"]["field"] == "keys.p256dh"
+
+
+def test_a_clicked_notification_opens_only_for_the_person_it_was_for(api, world, push_service, push_env, pinned_clock):
+    now = pinned_clock.now()
+    _subscribe(api, "patient_a", push_service, push_env)
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
+    _dispatch(world, push_env, now, [reply.message.serialize()])
+    ref = json.loads(push_service.wait_for(1)[0].plaintext)["ref"]
+    mine = api.get(f"/api/push/refs/{ref}", "patient_a")
+    assert mine.status_code == 200 and body_json(mine)["url"] == f"/p/teams/{world.team_x}#latest"
+    assert api.get(f"/api/push/refs/{ref}", "patient_b").status_code == 404
+    assert api.get(f"/api/push/refs/{ref}", "clinician_y").status_code == 404
+    assert api.get(f"/api/push/refs/{ref}", "anonymous").status_code == 401
+    staff_view = api.get(f"/api/push/refs/{ref}", "clinician_x")
+    assert body_json(staff_view)["url"].startswith(f"/staff/teams/{world.team_x}/patients/")
+
+
+def test_the_stream_handler_runs_through_the_lambda_entry_point(app_client, api, world, push_service, push_env,
+                                                                  pinned_clock):
+    now = pinned_clock.now()
+    _subscribe(api, "patient_a", push_service, push_env)
+    dispatch._sender = None  # the handler builds its sender from the push settings of this test
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
+    event = {"Records": [{
+        "eventID": "1", "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-west-2", "eventSourceARN": "arn:aws:dynamodb:eu-west-2:1:table/t/stream/x",
+        "dynamodb": {"ApproximateCreationDateTime": now.timestamp(),
+                     "Keys": {"pk": {"S": reply.message.pk}, "sk": {"S": reply.message.sk}},
+                     "NewImage": reply.message.serialize(), "SequenceNumber": "1", "SizeBytes": 100,
+                     "StreamViewType": "NEW_IMAGE"}}]}
+    app_client.lambda_.invoke("deliver_push", event)
+    dispatch._sender = None
+    assert len(push_service.wait_for(1)) == 1
