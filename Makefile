@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+STAGE ?= dev
 XDIST ?= -n 2
 
 .PHONY: help install assets run test test-unit test-functional test-wire test-browser check bench screenshots \
@@ -17,7 +18,7 @@ help:
 	@echo "make check        ruff and mypy"
 	@echo "make bench        benchmarks; writes bench-results.json"
 	@echo "make screenshots  phone and tablet screenshots for the README"
-	@echo "make package      build the CloudFormation deployment package in build/"
+	@echo "make package      build the CloudFormation deployment package in build/<STAGE> (STAGE=dev|prod)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,7 +68,7 @@ screenshots: assets chromium
 	$(PY) -m scripts.screenshots
 
 package: assets
-	$(PY) scripts/package.py
+	$(PY) scripts/package.py $(STAGE)
 
 clean:
 	rm -rf $(VENV) node_modules static/dist vendor build bench-results.json
