@@ -10,11 +10,15 @@ reported as NotFound, so ids cannot be probed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from pynamodb.exceptions import UpdateError
+
+from chalicelib.auth import sessions
 from chalicelib.auth.actor import Actor
-from chalicelib.errors import Forbidden, NotFound
+from chalicelib.errors import Forbidden, NotFound, ServiceUnavailable, Unauthenticated
 from chalicelib.models import db, keys
-from chalicelib.models.items import ConversationItem, MainItem, TeamItem
+from chalicelib.models.items import ConversationItem, MainItem, SessionItem, TeamItem
 from chalicelib.web.routing import RequestContext
 
 
@@ -33,7 +37,21 @@ def _load(req: RequestContext, *extra: tuple[str, str]) -> Loaded:
     credential = req.require_credential()
     items = db.batch_get([credential.session_key, credential.profile_key, *extra])
     actor = req.authenticate(items.get(credential.session_key), items.get(credential.profile_key), credential)
+    if req.method == "GET" and sessions.needs_touch(actor.session, req.now):
+        _touch(actor.session, req.now)  # reading counts as activity; writes touch in their own transaction
     return Loaded(actor, items)
+
+
+def _touch(session: SessionItem, now: datetime) -> None:
+    """Refresh a session's ``last_seen_at`` (and TTL); a session deleted meanwhile means signed out."""
+    try:
+        session.update(actions=[SessionItem.last_seen_at.set(now),
+                                SessionItem.expires_at.set(sessions.touched_expiry(session, now))],
+                       condition=SessionItem.pk.exists())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Unauthenticated() from exc
+        raise ServiceUnavailable() from exc
 
 
 def access_actor(req: RequestContext) -> Actor:

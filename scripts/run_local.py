@@ -28,8 +28,13 @@ def main() -> int:
     if not endpoint:
         dynamodb = EmbeddedDynamoDB()
         endpoint = dynamodb.start()
-    env = local_environment({"TEAMLINE_DYNAMODB_ENDPOINT": endpoint, "TEAMLINE_SECURE_COOKIES":
-                             os.environ.get("TEAMLINE_SECURE_COOKIES", "true")})
+    from chalicelib.push.vapid import ensure_local_keys
+
+    # A local VAPID key pair, made on first run and kept (browsers stay subscribed to it). Untracked.
+    key_file = str(ROOT / ".local" / "vapid.json")
+    vapid = ensure_local_keys(key_file, os.environ.get("TEAMLINE_VAPID_SUBJECT", "mailto:teamline-local@example.nhs.uk"))
+    env = local_environment({"TEAMLINE_DYNAMODB_ENDPOINT": endpoint, "TEAMLINE_VAPID_PRIVATE_KEY_FILE": key_file,
+                             "TEAMLINE_VAPID_PUBLIC_KEY": vapid.public})
     os.environ.update(env)
 
     from scripts import drivers

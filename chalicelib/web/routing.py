@@ -269,6 +269,9 @@ def _to_chalice(req: RequestContext, result: Any) -> Response:
         body: Any = render(result.template, {**base_context(req), **result.context})
         headers["Content-Type"] = "text/html; charset=utf-8"
         status = result.status
+        retry_after = getattr(result.context.get("error"), "retry_after", None)
+        if status == 429 and retry_after:  # a rate-limited form says when to try again, as the API does
+            headers["Retry-After"] = str(retry_after)
     elif isinstance(result, Json):
         body = json_dumps(result.body)
         headers["Content-Type"] = "application/json"

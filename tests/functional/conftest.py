@@ -6,12 +6,14 @@ persona with the right cookie and anti-forgery header.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +25,7 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from chalicelib import clock  # noqa: E402
+from chalicelib.ids import new_token  # noqa: E402
 from chalicelib.models.db import CallCounter, observe_calls  # noqa: E402
 from tests.support.world import Persona, World, build_world, sign_in  # noqa: E402
 
@@ -214,17 +217,32 @@ class Browser:
         return self.request("GET", path, **kwargs)
 
     def post(self, path: str, form: dict[str, str] | None = None, **kwargs: Any) -> Any:
-        return self.request("POST", path, form=form if form is not None else {}, **kwargs)
+        if form is None and kwargs.get("json_body") is None:
+            form = {}
+        return self.request("POST", path, form=form, **kwargs)
+
+    def follow(self, response: Any, limit: int = 5) -> Any:
+        """Follow redirects with GETs, as a browser does; returns the final response."""
+        while response.status_code in (301, 302, 303, 307) and limit > 0:
+            response = self.get(response.headers["Location"])
+            limit -= 1
+        return response
 
     def staff_sign_in(self, email: str, password: str) -> Any:
-        """Open the staff sign-in form and submit it."""
+        """Open the staff sign-in form, submit it and (signed in) open the page it leads to; returns the POST's response."""
         self.get("/staff/sign-in")
-        return self.post("/staff/sign-in", {"email": email, "password": password})
+        response = self.post("/staff/sign-in", {"email": email, "password": password})
+        if self.session_cookie:
+            self.follow(response)
+        return response
 
     def patient_sign_in(self, username: str, password: str) -> Any:
-        """Open the patient sign-in form and submit it."""
+        """Open the patient sign-in form, submit it and (signed in) open the page it leads to; returns the POST's response."""
         self.get("/sign-in")
-        return self.post("/sign-in", {"username": username, "password": password})
+        response = self.post("/sign-in", {"username": username, "password": password})
+        if self.session_cookie:
+            self.follow(response)
+        return response
 
 
 @pytest.fixture
@@ -240,3 +258,111 @@ def error_summary(response: Any) -> str | None:
     """The message in a page's error summary ("There is a problem"), or None."""
     found = _ERROR_SUMMARY.search(page_text(response))
     return found.group(1) if found else None
+
+
+# --- calling any route as any persona (the authorization matrix and the round-trip census) ----------------
+
+MATRIX_DEVICE = "matrix-device-0001"
+MATRIX_REF = "matrixref0000001"
+_P256DH = base64.urlsafe_b64encode(b"\x04" + b"\x01" * 64).decode().rstrip("=")
+_AUTH = base64.urlsafe_b64encode(b"\x02" * 16).decode().rstrip("=")
+
+
+def route_path(template: str, world: World) -> str:
+    """A route's path with its parameters filled in: team X, patient A, clinician X, app.css..."""
+    values = {"team_id": world.team_x, "patient_id": world.patients["patient_a"], "staff_id": world.staff["clinician_x"],
+              "name": "app.css", "device_id": MATRIX_DEVICE, "ref": MATRIX_REF}
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise KeyError(f"No test value for the path parameter {{{name}}} of {template}: add one to route_path()")
+        return values[name]
+
+    return re.sub(r"{(\w+)}", fill, template)
+
+
+def route_body(template: str, world: World) -> dict[str, Any]:
+    """A small body for a POST route that an allowed caller would get through with."""
+    message = {"client_id": str(uuid.uuid4()), "body": "A message from the route census"}
+    bodies: dict[str, dict[str, Any]] = {
+        "/sign-in": {"username": "nobody", "password": "not a real password"},
+        "/staff/sign-in": {"email": "nobody@test.nhs.uk", "password": "not a real password"},
+        "/staff/password": {"current_password": "not the password", "new_password": "new password 123",
+                            "confirm_password": "new password 123"},
+        "/p/teams/{team_id}/messages": message,
+        "/api/patient/teams/{team_id}/messages": message,
+        "/staff/teams/{team_id}/patients/{patient_id}/messages": message,
+        "/api/staff/teams/{team_id}/conversations/{patient_id}/messages": message,
+        "/staff/teams/{team_id}/patients/{patient_id}/urgent": {"urgent": "yes"},
+        "/staff/teams/{team_id}/invites": {"given_name": "Mat", "family_name": "Rix", "dob_day": "1", "dob_month": "2",
+                                           "dob_year": "2012"},
+        "/api/staff/teams/{team_id}/invites": {"given_name": "Mat", "family_name": "Rix", "date_of_birth": "2012-02-01"},
+        "/admin/teams": {"name": "Census team"},
+        "/admin/staff": {"given_name": "Mat", "family_name": "Rix", "email": f"m{uuid.uuid4().hex[:8]}@test.nhs.uk",
+                         "team_id": world.team_x, "role": "clinician"},
+        "/admin/staff/{staff_id}/roles": {"team_id": world.team_x, "role": "clinician"},
+        "/api/push/subscriptions": {"device_id": MATRIX_DEVICE, "endpoint": "https://push.invalid/send/abc",
+                                    "keys": {"p256dh": _P256DH, "auth": _AUTH}},
+    }
+    return bodies.get(template, {})
+
+
+class RouteCaller:
+    """Call any route as any persona, each call with a fresh session (so signing out poisons nothing)."""
+
+    def __init__(self, client: Any, world: World, clock_: clock.FixedClock) -> None:
+        self.client = client
+        self.world = world
+        self.clock = clock_
+
+    def arrange(self) -> None:
+        """What the parameter values point at: a notification ref for patient A's conversation in team X."""
+        from chalicelib.models import keys
+        from chalicelib.models.items import PushRefItem
+
+        PushRefItem(*keys.push_ref(MATRIX_REF), team_id=self.world.team_x, patient_id=self.world.patients["patient_a"],
+                    audience="staff", expires_at=self.clock.now() + timedelta(days=1)).save()
+
+    def give_device(self, kind: str | None, actor_id: str | None) -> None:
+        """Arrange: this person has a device called MATRIX_DEVICE getting notifications."""
+        from chalicelib.models import keys
+        from chalicelib.models.items import PushSubscriptionItem
+
+        if kind and actor_id:
+            PushSubscriptionItem(*keys.push_subscription(actor_id, MATRIX_DEVICE), actor_kind=kind,
+                                 actor_id=actor_id, device_id=MATRIX_DEVICE, endpoint="https://push.invalid/x",
+                                 p256dh=_P256DH, auth=_AUTH, created_at=self.clock.now()).save()
+
+    def call(self, method: str, template: str, persona_name: str, *, own_device: bool = True) -> Any:
+        """Call a route template as a persona; for device routes the caller first gets a device of that id."""
+        persona = sign_in(self.world, persona_name, self.clock.now())
+        if "{device_id}" in template and own_device:
+            self.give_device(persona.kind, persona.actor_id)
+        token = persona.csrf or new_token()
+        cookies = [f"{FORM_COOKIE}={token}"] + ([f"{SESSION_COOKIE}={persona.cookie}"] if persona.cookie else [])
+        headers = {"host": "teamline.test", "cookie": "; ".join(cookies), "x-csrf-token": token}
+        body = b""
+        if method == "POST":
+            fields = route_body(template, self.world)
+            if template.startswith("/api/"):
+                headers["content-type"] = "application/json"
+                body = json.dumps(fields).encode()
+            else:
+                headers["content-type"] = "application/x-www-form-urlencoded"
+                body = urlencode({**fields, "csrf_token": token}).encode()
+        return self.client.http.request(method, route_path(template, self.world), headers=headers, body=body)
+
+
+def app_routes() -> list[tuple[str, str]]:
+    """Every (METHOD, path) in Chalice's route table."""
+    from app import app
+
+    return sorted((method, path) for path, methods in app.routes.items() for method in methods)
+
+
+@pytest.fixture
+def route_caller(app_client: Any, world: World, pinned_clock: clock.FixedClock) -> RouteCaller:
+    caller = RouteCaller(app_client, world, pinned_clock)
+    caller.arrange()
+    return caller

@@ -127,3 +127,12 @@ def reply_as_staff(world: World, persona: str, patient: str, body: str, now: dat
     """Reply through the service."""
     sc = staff_conversation(world, persona, world.team_x, patient, now)
     return messaging.do_staff_reply(sc, client_id=str(uuid.uuid4()), body=body, now=now)
+
+
+def give_password(world: World, persona: str, password: str = PASSWORD, *, must_change: bool = False) -> None:
+    """Set a staff persona's password (the world's staff were made with one-time passwords nobody kept)."""
+    from chalicelib.auth.passwords import hash_password
+
+    staff = StaffItem.get(*keys.staff(world.staff[persona]))
+    staff.update(actions=[StaffItem.password_hash.set(hash_password(password)),
+                          StaffItem.must_change_password.set(must_change)])
