@@ -37,6 +37,7 @@ def base_context(req: Any) -> dict[str, Any]:
         csrf = actor.csrf_token
         person = {
             "kind": actor.kind,
+            "id": actor.id,
             "name": actor.display_name,
             "first_name": actor.first_name,
             "is_trust_admin": actor.is_trust_admin,

@@ -1,6 +1,8 @@
 // Teamline's page script: starts NHS.UK frontend, registers the service worker, and shows
 // connection and update banners. Pages work without it; it only makes them better.
 import { initAll } from "./nhsuk-frontend.min.js";
+import { startCompose } from "./outbox.js";
+import { startPushPanel } from "./push.js";
 
 document.documentElement.classList.remove("no-js");
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
@@ -46,4 +48,23 @@ async function registerServiceWorker() {
 
 registerServiceWorker().catch(() => {
   // A browser that refuses service workers still gets every page from the network.
+});
+
+const compose = document.querySelector("form[data-compose]");
+if (compose && "indexedDB" in window) startCompose(compose);
+
+navigator.serviceWorker?.addEventListener("message", (event) => {
+  if (event.data?.type === "navigate" && typeof event.data.url === "string" && event.data.url.startsWith("/")) {
+    window.location.assign(event.data.url);
+  }
+});
+
+const pushPanel = document.querySelector("[data-push-panel]");
+if (pushPanel) startPushPanel(pushPanel);
+
+// Signing out removes the copies of pages kept for offline use on this device.
+document.querySelectorAll('form[action="/sign-out"], form[action="/p/account/sign-out-everywhere"]').forEach((form) => {
+  form.addEventListener("submit", () => {
+    navigator.serviceWorker?.controller?.postMessage({ type: "signed-out" });
+  });
 });
