@@ -18,7 +18,9 @@ from chalicelib.settings import get_settings
 
 logs.configure(get_settings().log_level)
 
-app = Chalice(app_name="teamline")
+# Chalice's own log set-up would take over the "teamline" logger (ERROR level, plain text on stdout, no
+# propagation) and silently drop every request line; chalicelib.logs owns logging instead.
+app = Chalice(app_name="teamline", configure_logs=False)
 app.api.binary_types.extend(pwa.BINARY_TYPES)
 
 for blueprint in (pwa.bp, auth_pages.bp, patient_pages.bp, staff_pages.bp, team_settings.bp, admin_pages.bp,

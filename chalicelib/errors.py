@@ -57,6 +57,13 @@ class Forbidden(TeamlineError):
     default_message = "You do not have permission to do that."
 
 
+class PasswordChangeRequired(Forbidden):
+    """A staff member signed in with a one-time password must choose their own before anything else."""
+
+    code = "password_change_required"
+    default_message = "Choose a new password before using Teamline."
+
+
 class CsrfFailed(Forbidden):
     """A state-changing request arrived without the session's anti-forgery token."""
 

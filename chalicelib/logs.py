@@ -37,8 +37,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, separators=(",", ":"), default=str)
 
 
+#: Libraries that log whole DynamoDB requests and responses (message text, NHS numbers, token hashes) at
+#: DEBUG. They are held at WARNING whatever the root logger's level, so turning on debug logs cannot leak.
+QUIET_LIBRARIES = ("botocore", "boto3", "pynamodb", "urllib3", "s3transfer")
+
+
 def configure(level: str = "INFO") -> None:
     """Send Teamline's logs to stderr as JSON lines (idempotent)."""
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
     if any(isinstance(h.formatter, JsonFormatter) for h in _logger.handlers):
         _logger.setLevel(level)
         return

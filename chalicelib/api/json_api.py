@@ -18,6 +18,7 @@ from chalicelib.access import (
     access_staff_team,
 )
 from chalicelib.api.patient_pages import patient_teams
+from chalicelib.models.items import ConversationItem
 from chalicelib.services import invites, messaging
 from chalicelib.services.team_policy import policy_of
 from chalicelib.web import present
@@ -115,11 +116,16 @@ def patient_messages(req: RequestContext, team_id: str) -> Json:
                  "status": present.team_status(pc.team, req.now)})
 
 
-def _send_json(result: messaging.SendResult, pc_conv: Any, policy: Any, now: Any, viewer: str) -> Json:
+def _send_json(result: messaging.SendResult, pc_conv: Any, policy: Any, now: Any, viewer: str,
+               viewer_id: str) -> Json:
+    # Shown as stored: the message is now what the team owes a reply to (the loaded record predates it).
+    waiting = pc_conv.waiting_since or result.message.sent_at if viewer == "patient" else pc_conv.waiting_since
+    conv = ConversationItem(pc_conv.pk, pc_conv.sk, waiting_since=waiting, team_read_upto=pc_conv.team_read_upto,
+                            patient_read_upto=pc_conv.patient_read_upto)
     body = {
-        "message": present.message(result.message, pc_conv, viewer=viewer, policy=policy, now=now),
-        "auto_reply": present.message(result.auto_reply, pc_conv, viewer=viewer, policy=policy, now=now)
-        if result.auto_reply else None,
+        "message": present.message(result.message, conv, viewer=viewer, policy=policy, now=now, viewer_id=viewer_id),
+        "auto_reply": present.message(result.auto_reply, conv, viewer=viewer, policy=policy, now=now,
+                                      viewer_id=viewer_id) if result.auto_reply else None,
         "created": result.created,
     }
     return Json(body, status=201 if result.created else 200)
@@ -132,7 +138,7 @@ def patient_send(req: RequestContext, team_id: str) -> Json:
     pc = access_patient_conversation(req, team_id)
     data = req.json()
     result = messaging.do_patient_send(pc, client_id=data.get("client_id"), body=data.get("body"), now=req.now)
-    return _send_json(result, pc.conversation, policy_of(pc.team), req.now, "patient")
+    return _send_json(result, pc.conversation, policy_of(pc.team), req.now, "patient", pc.actor.id)
 
 
 @route(bp, "/api/patient/teams/{team_id}/read", methods=("POST",), kind="api", auth="patient",
@@ -167,7 +173,7 @@ def staff_messages(req: RequestContext, team_id: str, patient_id: str) -> Json:
     page = messaging.message_page(team_id, patient_id, before=messaging.check_cursor(req.query("before")))
     messaging.do_staff_view(sc, req.now)
     policy = policy_of(sc.team)
-    return Json({"messages": [present.message(m, sc.conversation, viewer="staff", policy=policy, now=req.now)
+    return Json({"messages": [present.message(m, sc.conversation, viewer="staff", policy=policy, now=req.now, viewer_id=sc.actor.id)
                               for m in page.messages],
                  "older_cursor": page.older_cursor,
                  "conversation": present.conversation_summary(sc.conversation, req.now, policy)})
@@ -183,7 +189,7 @@ def staff_reply(req: RequestContext, team_id: str, patient_id: str) -> Json:
     data = req.json()
     result = messaging.do_staff_reply(sc, client_id=data.get("client_id"), body=data.get("body"), now=req.now,
                                       seen_upto=data.get("seen_upto"))
-    return _send_json(result, sc.conversation, policy_of(sc.team), req.now, "staff")
+    return _send_json(result, sc.conversation, policy_of(sc.team), req.now, "staff", sc.actor.id)
 
 
 @route(bp, "/api/staff/teams/{team_id}/invites", methods=("POST",), kind="api", auth="staff",

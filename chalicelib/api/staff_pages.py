@@ -81,7 +81,7 @@ def _conversation_context(req: RequestContext, team_id: str, patient_id: str, er
     page = messaging.message_page(team_id, patient_id, before=messaging.check_cursor(req.query("before")))
     messaging.do_staff_view(sc, req.now)
     policy = policy_of(sc.team)
-    messages = [present.message(m, sc.conversation, viewer="staff", policy=policy, now=req.now) for m in page.messages]
+    messages = [present.message(m, sc.conversation, viewer="staff", policy=policy, now=req.now, viewer_id=sc.actor.id) for m in page.messages]
     return {
         "team": {"team_id": sc.team.team_id, "name": sc.team.name},
         "me": sc.actor.id,

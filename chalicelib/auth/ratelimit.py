@@ -46,7 +46,10 @@ def _counter(limit: Limit, subject: str, now: datetime) -> tuple[RateCounterItem
 
 
 def _actions(limit: Limit, expires: datetime) -> list:
-    return [RateCounterItem.attempts.add(1), RateCounterItem.expires_at.set(expires)]
+    # The kind is set too: an item made by UpdateItem has only the attributes the update names, and
+    # without its discriminator a later read would not know it is a rate counter.
+    return [RateCounterItem.attempts.add(1), RateCounterItem.expires_at.set(expires),
+            RateCounterItem.kind.set(RateCounterItem)]
 
 
 def _condition(limit: Limit):  # type: ignore[no-untyped-def]
@@ -77,3 +80,14 @@ def hit(now: datetime, *checks: tuple[Limit, str]) -> None:
             longest = max(_counter(limit, "x", now)[1] for limit in failed)
             raise RateLimited(retry_after=int((longest - now).total_seconds()) + 1) from exc
         raise
+
+
+def check(now: datetime, limit: Limit, subject: str) -> None:
+    """Raise RateLimited if ``subject`` has used up ``limit`` in this window, without counting an attempt.
+
+    For limits that count only failures (birthday guesses): check first, count with ``hit`` on failure.
+    """
+    item, expires = _counter(limit, subject, now)
+    found = db.batch_get([item.key]).get(item.key)
+    if isinstance(found, RateCounterItem) and int(found.attempts or 0) >= limit.limit:
+        raise RateLimited(retry_after=int((expires - now).total_seconds()) + 1)

@@ -174,12 +174,14 @@ def _load_invite(now: datetime, code: object, address: str) -> tuple[InviteItem,
 def check_invite(now: datetime, *, code: object, date_of_birth: str, address: str) -> CheckedInvite:
     """Check a typed code and date of birth; wrong birthdays are counted against the code."""
     invite, normalised = _load_invite(now, code, address)
-    ratelimit.hit(now, (ratelimit.INVITE_DOB_PER_CODE, token_hash(normalised)))
+    # Only wrong birthdays count against the code, so a patient who mistyped a few times can still finish.
+    ratelimit.check(now, ratelimit.INVITE_DOB_PER_CODE, token_hash(normalised))
     try:
         patient = PatientItem.get(*keys.patient(invite.patient_id))
     except (DoesNotExist, PynamoDBException) as exc:
         raise ServiceUnavailable() from exc
     if patient.date_of_birth != date_of_birth:
+        ratelimit.hit(now, (ratelimit.INVITE_DOB_PER_CODE, token_hash(normalised)))
         raise ValidationError(
             "That date of birth does not match what your care team entered. Check it, or ask them.",
             field="date_of_birth",

@@ -49,9 +49,16 @@ def emergency_routes() -> list[dict[str, str]]:
 
 
 def message(item: MessageItem, conversation: ConversationItem, *, viewer: str, policy: TeamPolicy | None,
-            now: datetime) -> dict[str, Any]:
-    """One message for a viewer ("patient" or "staff"), with who sent it, read state and reply-by."""
-    mine = item.sender_kind == viewer or (viewer == "staff" and item.sender_kind == "staff")
+            now: datetime, viewer_id: str | None = None) -> dict[str, Any]:
+    """One message for a viewer ("patient" or "staff", and who), with sender, read state and reply-by.
+
+    A clinician's message is "mine" only to that clinician; colleagues see their name and role.
+    A reply-by is shown only while the team still owes a reply to that message.
+    """
+    if viewer == "patient":
+        mine = item.sender_kind == "patient"
+    else:
+        mine = item.sender_kind == "staff" and item.sender_id == viewer_id
     if item.sender_kind == "patient":
         read = bool(conversation.team_read_upto and conversation.team_read_upto >= item.sent_at)
     elif item.sender_kind == "staff":
@@ -72,7 +79,8 @@ def message(item: MessageItem, conversation: ConversationItem, *, viewer: str, p
         "automatic": item.sender_kind == "auto",
         "auto_kind": item.auto_kind,
     }
-    if item.reply_by and item.sender_kind == "patient":
+    owed = conversation.waiting_since is not None and item.sent_at >= conversation.waiting_since
+    if item.reply_by and item.sender_kind == "patient" and owed:
         data["reply_by"] = iso(item.reply_by)
         data["reply_by_text"] = when_text(policy, item.reply_by, now) if policy else iso(item.reply_by)
     return data
@@ -85,6 +93,7 @@ def conversation_summary(conv: ConversationItem, now: datetime, policy: TeamPoli
         "patient_id": conv.patient_id,
         "patient_name": conv.patient_name,
         "waiting": conv.waiting_since is not None,
+        "empty": not conv.message_count,
         "waiting_since": iso(conv.waiting_since),
         "reply_by": iso(conv.reply_by),
         "reply_by_text": when_text(policy, conv.reply_by, now) if (policy and conv.reply_by) else None,
