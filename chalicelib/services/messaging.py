@@ -79,6 +79,28 @@ def _next_instant(conv: ConversationItem, now: datetime) -> datetime:
     return max(now, floor)
 
 
+def _new_message(conv: ConversationItem, at: datetime, sender_kind: str, sender_id: str | None, label: str,
+                 body: str, *, client_id: str | None = None, reply_by: datetime | None = None,
+                 auto_kind: str | None = None) -> MessageItem:
+    """Build (not save) a message in ``conv`` stamped ``at``."""
+    message_id = new_id(at)
+    return MessageItem(
+        keys.conversation_pk(conv.team_id, conv.patient_id),
+        keys.message_sk(at, message_id),
+        message_id=message_id,
+        team_id=conv.team_id,
+        patient_id=conv.patient_id,
+        client_id=client_id,
+        sender_kind=sender_kind,
+        sender_id=sender_id,
+        sender_label=label,
+        body=body,
+        sent_at=at,
+        reply_by=reply_by,
+        auto_kind=auto_kind,
+    )
+
+
 def _reload_conversation(conv: ConversationItem) -> ConversationItem:
     try:
         return ConversationItem.get(conv.pk, conv.sk, consistent_read=True)
@@ -142,41 +164,14 @@ def _commit_patient_send(
     pc: PatientConversation, conv: ConversationItem, intake: Intake, cid: str, text: str, digest: str, now: datetime
 ) -> SendResult:
     team_id, patient_id = conv.team_id, conv.patient_id
-    pk = keys.conversation_pk(team_id, patient_id)
     now = _next_instant(conv, now)
-    message_id = new_id(now)
-    message = MessageItem(
-        pk,
-        keys.message_sk(now, message_id),
-        message_id=message_id,
-        team_id=team_id,
-        patient_id=patient_id,
-        client_id=cid,
-        sender_kind="patient",
-        sender_id=patient_id,
-        sender_label=pc.actor.first_name,
-        body=text,
-        sent_at=now,
-        reply_by=intake.reply_by,
-    )
+    message = _new_message(conv, now, "patient", patient_id, pc.actor.first_name, text, client_id=cid,
+                           reply_by=intake.reply_by)
     auto: MessageItem | None = None
     if intake.auto_text:
         # One microsecond later so the auto-reply always sorts after the message it answers.
-        auto_at = now + timedelta(microseconds=1)
-        auto_id = new_id(auto_at)
-        auto = MessageItem(
-            pk,
-            keys.message_sk(auto_at, auto_id),
-            message_id=auto_id,
-            team_id=team_id,
-            patient_id=patient_id,
-            sender_kind="auto",
-            sender_label="Automatic reply",
-            body=intake.auto_text,
-            sent_at=auto_at,
-            reply_by=intake.reply_by,
-            auto_kind=intake.auto_kind,
-        )
+        auto = _new_message(conv, now + timedelta(microseconds=1), "auto", None, "Automatic reply", intake.auto_text,
+                            reply_by=intake.reply_by, auto_kind=intake.auto_kind)
         message.auto_reply_sk = auto.sk
     guard = ClientMessageItem(
         *keys.client_message(team_id, patient_id, cid),
@@ -221,7 +216,7 @@ def _commit_patient_send(
                 trust_id=pc.actor.trust_id,
                 team_id=team_id,
                 patient_id=patient_id,
-                message_id=message_id,
+                message_id=message.message_id,
                 detail={"auto_reply": intake.auto_kind} if auto else None,
             )
         )
@@ -273,22 +268,8 @@ def _commit_staff_reply(
     sc: StaffConversation, conv: ConversationItem, cid: str, text: str, digest: str, now: datetime, seen_upto: str | None
 ) -> SendResult:
     team_id, patient_id = conv.team_id, conv.patient_id
-    pk = keys.conversation_pk(team_id, patient_id)
     now = _next_instant(conv, now)
-    message_id = new_id(now)
-    message = MessageItem(
-        pk,
-        keys.message_sk(now, message_id),
-        message_id=message_id,
-        team_id=team_id,
-        patient_id=patient_id,
-        client_id=cid,
-        sender_kind="staff",
-        sender_id=sc.actor.id,
-        sender_label=staff_label(sc.actor),
-        body=text,
-        sent_at=now,
-    )
+    message = _new_message(conv, now, "staff", sc.actor.id, staff_label(sc.actor), text, client_id=cid)
     guard = ClientMessageItem(*keys.client_message(team_id, patient_id, cid), message_sk=message.sk, body_sha256=digest)
     unseen = bool(
         seen_upto and conv.last_patient_at and keys.message_sk(conv.last_patient_at, "") > seen_upto
@@ -331,7 +312,7 @@ def _commit_staff_reply(
                 trust_id=sc.actor.trust_id,
                 team_id=team_id,
                 patient_id=patient_id,
-                message_id=message_id,
+                message_id=message.message_id,
             )
         )
         tx.update(conv, actions=actions, condition=ConversationItem.revision == conv.revision)
