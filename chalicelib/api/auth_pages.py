@@ -16,7 +16,10 @@ bp = Blueprint(__name__)
 
 def safe_next(value: str | None, default: str) -> str:
     """Only same-site paths may be redirected to after sign-in."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    # Browsers drop tabs and newlines from a URL before reading it ("/\t/evil.example" is "//evil.example"),
+    # and a newline cannot go in a header at all: only printable ASCII is ever sent back.
+    if (value and value.startswith("/") and not value.startswith("//") and "\\" not in value
+            and value.isascii() and value.isprintable()):
         return value
     return default
 

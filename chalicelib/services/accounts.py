@@ -2,8 +2,9 @@
 
 The first Trust admin is made from the command line (``python -m scripts.create_admin``); after that
 a Trust admin creates teams and staff in Teamline. A new or reset staff password is a one-time
-password shown once to the admin, which the staff member must change at first sign-in. Changing a
-person's roles or password ends their sessions, so access follows the change at once.
+password shown once to the admin, which the staff member must change before doing anything else.
+Resetting a password ends the person's sessions; role changes apply from their next request,
+because roles are read from the staff record on every request.
 """
 
 from __future__ import annotations
@@ -182,7 +183,10 @@ def load_staff(admin: Actor, staff_id: str) -> StaffItem:
 
 
 def do_set_team_role(now: datetime, admin: Actor, staff_id: str, *, team_id: str, role: str | None) -> StaffItem:
-    """Give a staff member a role in a team, change it, or (role None) remove them; ends their sessions."""
+    """Give a staff member a role in a team, change it, or (role None) remove them.
+
+    Takes effect on their very next request: roles are read from the staff record on every request.
+    """
     staff = load_staff(admin, staff_id)
     if role is not None and role not in TEAM_ROLES:
         raise ValidationError("Choose clinician or team lead.", field="role")

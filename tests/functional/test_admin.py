@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from chalicelib.auth.passwords import verify_password
 from chalicelib.models import keys
 from chalicelib.models.audit import AuditEvent, AuditItem
@@ -134,8 +132,12 @@ def test_staff_with_a_one_time_password_cannot_open_patient_data_before_changing
     otp = _otp(_create_staff(api, world))
     browser = new_browser()
     browser.staff_sign_in("nina@test.nhs.uk", otp)
-    assert browser.get(f"/staff/teams/{world.team_x}").status_code != 200
-    assert browser.get(f"/api/staff/teams/{world.team_x}/inbox").status_code != 200
+    page = browser.get(f"/staff/teams/{world.team_x}")
+    assert page.status_code == 302 and page.headers["Location"] == "/staff/password"
+    api_call = browser.get(f"/api/staff/teams/{world.team_x}/inbox")
+    assert api_call.status_code == 403
+    assert json.loads(api_call.body)["error"]["code"] == "password_change_required"
+    assert browser.get("/staff/password").status_code == 200
 
 
 def test_changing_a_password_checks_the_current_one_and_the_new_ones(api, world, new_browser):

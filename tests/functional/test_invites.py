@@ -7,8 +7,6 @@ import re
 import uuid
 from datetime import timedelta
 
-import pytest
-
 from chalicelib.ids import normalise_invite_code, token_hash
 from chalicelib.models import keys
 from chalicelib.models.audit import AuditEvent, AuditItem

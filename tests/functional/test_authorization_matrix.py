@@ -1,0 +1,201 @@
+"""Every route × every persona, against an explicit table of expected statuses.
+
+The table is keyed by (METHOD, path) exactly as Chalice registers the route. A route missing from the
+table fails the suite, so a new route cannot ship without someone deciding who may call it.
+
+Path parameters are filled with team X, patient A, clinician X and ``app.css`` (see ``route_path``);
+each call gets a fresh session, and POSTs carry the caller's anti-forgery token and a small body
+(``route_body``), so what differs between personas is only who they are. Reading the columns:
+
+* anonymous: 401 JSON on /api/, a 302 (GET) or 303 (POST) to the right sign-in page on HTML pages;
+* patients on staff routes: 403; staff on patient routes: 403;
+* clinician Y and the Trust admin (neither is in team X) on team X's routes: 404, as if it did not exist;
+* patient B on patient routes: allowed, because patient routes are keyed by the caller's own id; a
+  separate check proves B only ever sees B's own thread.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.web.routing import ROUTES, RouteSpec
+from tests.functional.conftest import app_routes, body_json, page_text
+from tests.support.world import send_as_patient
+
+PERSONAS = ("anonymous", "patient_a", "patient_b", "clinician_x", "lead_x", "clinician_y", "admin")
+
+# fmt: off
+EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
+    #                                                                             anon  pat_a pat_b clin_x lead_x clin_y admin
+    # --- public pages and assets
+    ("GET",  "/"):                                                                (200, 302, 302, 302, 302, 302, 302),
+    ("GET",  "/offline"):                                                         (200, 200, 200, 200, 200, 200, 200),
+    ("GET",  "/sw.js"):                                                           (200, 200, 200, 200, 200, 200, 200),
+    ("GET",  "/manifest.webmanifest"):                                            (200, 200, 200, 200, 200, 200, 200),
+    ("GET",  "/static/{name}"):                                                   (200, 200, 200, 200, 200, 200, 200),
+    ("GET",  "/sign-in"):                                                         (200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/sign-in"):                                                         (401, 401, 401, 401, 401, 401, 401),
+    ("GET",  "/staff/sign-in"):                                                   (200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/staff/sign-in"):                                                   (401, 401, 401, 401, 401, 401, 401),
+    ("GET",  "/join"):                                                            (200, 200, 200, 200, 200, 200, 200),
+    ("POST", "/join"):                                                            (400, 400, 400, 400, 400, 400, 400),
+    ("POST", "/join/account"):                                                    (400, 400, 400, 400, 400, 400, 400),
+    # --- anyone signed in
+    ("POST", "/sign-out"):                                                        (303, 303, 303, 303, 303, 303, 303),
+    ("POST", "/account/devices/{device_id}/remove"):                              (303, 303, 303, 303, 303, 303, 303),
+    # --- patient pages
+    ("GET",  "/p"):                                                               (302, 200, 200, 403, 403, 403, 403),
+    ("GET",  "/p/teams/{team_id}"):                                               (302, 200, 200, 403, 403, 403, 403),
+    ("POST", "/p/teams/{team_id}/messages"):                                      (303, 303, 303, 403, 403, 403, 403),
+    ("GET",  "/p/account"):                                                       (302, 200, 200, 403, 403, 403, 403),
+    ("POST", "/p/account/sign-out-everywhere"):                                   (303, 303, 303, 403, 403, 403, 403),
+    # --- staff pages
+    ("GET",  "/staff"):                                                           (302, 403, 403, 302, 302, 302, 200),
+    ("GET",  "/staff/password"):                                                  (302, 403, 403, 200, 200, 200, 200),
+    ("POST", "/staff/password"):                                                  (303, 403, 403, 401, 401, 401, 401),
+    ("GET",  "/staff/account"):                                                   (302, 403, 403, 200, 200, 200, 200),
+    ("GET",  "/staff/teams/{team_id}"):                                           (302, 403, 403, 200, 200, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/patients"):                                  (302, 403, 403, 200, 200, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}"):                     (302, 403, 403, 200, 200, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/messages"):            (303, 403, 403, 303, 303, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/claim"):               (303, 403, 403, 303, 303, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/urgent"):              (303, 403, 403, 303, 303, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/invites"):             (303, 403, 403, 200, 200, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/invites"):                                   (302, 403, 403, 200, 200, 404, 404),
+    ("POST", "/staff/teams/{team_id}/invites"):                                   (303, 403, 403, 200, 200, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/away"):                                      (302, 403, 403, 200, 200, 404, 404),
+    ("POST", "/staff/teams/{team_id}/away"):                                      (303, 403, 403, 400, 400, 404, 404),
+    ("POST", "/staff/teams/{team_id}/away/clear"):                                (303, 403, 403, 400, 400, 404, 404),
+    # --- team settings: any member reads, only the lead changes
+    ("GET",  "/staff/teams/{team_id}/settings"):                                  (302, 403, 403, 200, 200, 404, 404),
+    ("POST", "/staff/teams/{team_id}/settings/hours"):                            (303, 403, 403, 403, 400, 404, 404),
+    ("POST", "/staff/teams/{team_id}/settings/closures"):                         (303, 403, 403, 403, 400, 404, 404),
+    ("POST", "/staff/teams/{team_id}/settings/closures/remove"):                  (303, 403, 403, 403, 400, 404, 404),
+    ("POST", "/staff/teams/{team_id}/settings/pause"):                            (303, 403, 403, 403, 400, 404, 404),
+    ("POST", "/staff/teams/{team_id}/settings/resume"):                           (303, 403, 403, 403, 303, 404, 404),
+    ("POST", "/staff/teams/{team_id}/settings/auto-replies"):                     (303, 403, 403, 403, 303, 404, 404),
+    # --- Trust admin
+    ("GET",  "/admin"):                                                           (302, 403, 403, 403, 403, 403, 200),
+    ("POST", "/admin/teams"):                                                     (303, 403, 403, 403, 403, 403, 303),
+    ("POST", "/admin/staff"):                                                     (303, 403, 403, 403, 403, 403, 200),
+    ("POST", "/admin/staff/{staff_id}/roles"):                                    (303, 403, 403, 403, 403, 403, 303),
+    ("POST", "/admin/staff/{staff_id}/password-reset"):                           (303, 403, 403, 403, 403, 403, 200),
+    # --- JSON API: public
+    ("GET",  "/api/health"):                                                      (200, 200, 200, 200, 200, 200, 200),
+    ("GET",  "/api/openapi.json"):                                                (200, 200, 200, 200, 200, 200, 200),
+    ("GET",  "/api/push/public-key"):                                             (200, 200, 200, 200, 200, 200, 200),
+    # --- JSON API: anyone signed in
+    ("GET",  "/api/me"):                                                          (401, 200, 200, 200, 200, 200, 200),
+    ("GET",  "/api/push/subscriptions"):                                          (401, 200, 200, 200, 200, 200, 200),
+    ("POST", "/api/push/subscriptions"):                                          (401, 400, 400, 400, 400, 400, 400),
+    ("POST", "/api/push/subscriptions/{device_id}/delete"):                       (401, 200, 200, 200, 200, 200, 200),
+    ("GET",  "/api/push/refs/{ref}"):                                             (401, 200, 404, 200, 200, 404, 404),
+    # --- JSON API: patients
+    ("GET",  "/api/patient/teams"):                                               (401, 200, 200, 403, 403, 403, 403),
+    ("GET",  "/api/patient/teams/{team_id}/messages"):                            (401, 200, 200, 403, 403, 403, 403),
+    ("POST", "/api/patient/teams/{team_id}/messages"):                            (401, 201, 201, 403, 403, 403, 403),
+    ("POST", "/api/patient/teams/{team_id}/read"):                                (401, 200, 200, 403, 403, 403, 403),
+    # --- JSON API: staff of team X
+    ("GET",  "/api/staff/teams/{team_id}/inbox"):                                 (401, 403, 403, 200, 200, 404, 404),
+    ("GET",  "/api/staff/teams/{team_id}/conversations/{patient_id}/messages"):   (401, 403, 403, 200, 200, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/conversations/{patient_id}/messages"):   (401, 403, 403, 201, 201, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/invites"):                               (401, 403, 403, 201, 201, 404, 404),
+    ("GET",  "/api/staff/teams/{team_id}/policy"):                                (401, 403, 403, 200, 200, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/policy"):                                (401, 403, 403, 403, 200, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/away"):                                  (401, 403, 403, 400, 400, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/away/clear"):                            (401, 403, 403, 400, 400, 404, 404),
+}
+# fmt: on
+
+
+
+def specs() -> dict[tuple[str, str], RouteSpec]:
+    """The route registry's record of each (METHOD, path), read after the app has registered its routes."""
+    app_routes()  # imports the app
+    return {(method, spec.path): spec for spec in ROUTES for method in spec.methods}
+
+#: Patient routes that show one conversation: they must show the caller's own thread and nobody else's.
+OWN_THREAD_ROUTES = {("GET", "/p/teams/{team_id}"), ("GET", "/api/patient/teams/{team_id}/messages")}
+MARKERS = {"patient_a": "MARKER-AAA only Alice wrote this", "patient_b": "MARKER-BBB only Bob wrote this"}
+
+
+def test_every_route_has_a_row_in_the_matrix():
+    registered = set(app_routes())
+    missing = sorted(registered - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - registered)
+    assert not missing, (
+        "These routes have no row in EXPECTED (tests/functional/test_authorization_matrix.py); "
+        f"decide who may call them and add one: {missing}")
+    assert not stale, f"These rows in EXPECTED match no route any more; remove them: {stale}"
+
+
+def test_every_route_goes_through_teamlines_route_wrapper():
+    # The wrapper adds security headers, error handling and logging; ROUTES is its record.
+    assert sorted(set(app_routes()) - set(specs())) == []
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_gets_exactly_the_expected_status_on_every_route(route_caller, world, persona):
+    column = PERSONAS.index(persona)
+    for patient, marker in MARKERS.items():
+        send_as_patient(world, patient, marker, route_caller.clock.now())
+    wrong = []
+    for method, path in app_routes():
+        if (method, path) not in EXPECTED:
+            continue  # reported by test_every_route_has_a_row_in_the_matrix
+        response = route_caller.call(method, path, persona)
+        expected = EXPECTED[(method, path)][column]
+        if response.status_code != expected:
+            wrong.append(f"{method} {path}: expected {expected}, got {response.status_code} {response.body[:120]!r}")
+    assert not wrong, f"{persona}:\n" + "\n".join(wrong)
+
+
+def _sign_in_page(path: str) -> str:
+    return "/staff/sign-in" if path.startswith(("/staff", "/admin")) else "/sign-in"
+
+
+def test_anonymous_callers_are_sent_to_the_right_sign_in_page_or_get_401_json(route_caller):
+    registry = specs()
+    checked = 0
+    for method, path in app_routes():
+        spec = registry[(method, path)]
+        if spec.auth == "public":
+            continue
+        checked += 1
+        response = route_caller.call(method, path, "anonymous")
+        assert response.status_code != 200, f"{method} {path} answered an anonymous caller"
+        if spec.kind == "api":
+            assert response.status_code == 401, (method, path)
+            assert body_json(response)["error"]["code"] == "not_signed_in", (method, path)
+        else:
+            assert response.status_code == (302 if method == "GET" else 303), (method, path)
+            location = response.headers["Location"]
+            assert location.split("?")[0] == _sign_in_page(path), (method, path, location)
+    assert checked >= 40
+
+
+@pytest.mark.parametrize("patient", ["patient_a", "patient_b"])
+def test_a_patient_reading_team_x_sees_only_their_own_thread(route_caller, world, patient):
+    for author, marker in MARKERS.items():
+        send_as_patient(world, author, marker, route_caller.clock.now())
+    other = "patient_b" if patient == "patient_a" else "patient_a"
+    for method, path in sorted(OWN_THREAD_ROUTES):
+        response = route_caller.call(method, path, patient)
+        assert response.status_code == 200
+        text = page_text(response)
+        assert MARKERS[patient] in text, (patient, path)
+        assert MARKERS[other] not in text, (patient, path)
+
+
+def test_nobody_can_remove_another_persons_notification_device(route_caller, world):
+    from chalicelib.models import keys
+    from chalicelib.models.base import MainItem
+    from tests.functional.conftest import MATRIX_DEVICE
+
+    route_caller.give_device("patient", world.patients["patient_a"])
+    key = keys.push_subscription(world.patients["patient_a"], MATRIX_DEVICE)
+    for persona in ("patient_b", "clinician_x", "admin"):
+        for path in ("/api/push/subscriptions/{device_id}/delete", "/account/devices/{device_id}/remove"):
+            response = route_caller.call("POST", path, persona, own_device=False)
+            assert response.status_code == 404, (persona, path)
+    assert MainItem.count(key[0], MainItem.sk == key[1]) == 1
