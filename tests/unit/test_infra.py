@@ -398,3 +398,19 @@ def test_chalice_policy_file_only_lets_functions_write_logs(merged: dict[str, An
     assert actions == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
     for role in resources_of_type(merged, "AWS::IAM::Role").values():
         assert [p["PolicyDocument"] for p in role["Properties"]["Policies"]] == [policy]
+
+
+def test_gateway_errors_are_json_with_the_security_headers(merged: dict[str, Any]) -> None:
+    """Unknown paths and gateway failures never reach the app, so API Gateway must answer them safely itself."""
+    responses = resources_of_type(merged, "AWS::ApiGateway::GatewayResponse")
+    by_type = {r["Properties"]["ResponseType"]: r["Properties"] for r in responses.values()}
+    assert {"MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(by_type)
+    assert by_type["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+    for props in by_type.values():
+        assert props["RestApiId"] == {"Ref": "RestAPI"}
+        headers = props["ResponseParameters"]
+        for name in ("Content-Security-Policy", "Strict-Transport-Security", "X-Content-Type-Options",
+                     "Referrer-Policy"):
+            assert headers[f"gatewayresponse.header.{name}"].startswith("'")
+        body = json.loads(props["ResponseTemplates"]["application/json"])
+        assert set(body["error"]) == {"code", "message"}
