@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.availability import Status, status_at
+from chalicelib.domain.availability import Status, reply_by, status_at
 from chalicelib.domain.safety import EMERGENCY_ROUTES
 from chalicelib.models import keys
 from chalicelib.models.items import ConversationItem, MessageItem, TeamItem
@@ -23,8 +23,6 @@ def team_status(team: TeamItem, now: datetime) -> dict[str, Any]:
     """Open or closed, in words a young person reads, with the expected reply time."""
     policy: TeamPolicy = policy_of(team)
     status: Status = status_at(policy.availability, now)
-    from chalicelib.domain.availability import reply_by
-
     due = reply_by(policy.availability, now)
     if status.open:
         headline = "Open now"
