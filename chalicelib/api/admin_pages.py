@@ -9,7 +9,8 @@ from chalice import Blueprint
 from chalicelib.access import access_trust_admin
 from chalicelib.auth.actor import TEAM_ROLES
 from chalicelib.errors import TeamlineError
-from chalicelib.services import accounts
+from chalicelib.services import accounts, audit_log
+from chalicelib.web import present
 from chalicelib.web.responses import Page, Redirect
 from chalicelib.web.routing import RequestContext, route
 
@@ -93,3 +94,30 @@ def reset_password(req: RequestContext, staff_id: str) -> Page:
     staff = accounts.load_staff(admin, staff_id)
     return Page("admin/one_time_password.html", {"name": staff.display_name, "email": staff.email,
                                                  "password": password, "new": False})
+
+
+@route(bp, "/admin/audit", auth="admin", summary="The audit log: by patient, by staff member or by day",
+       query=("patient", "staff", "day", "nhs_number", "cursor"))
+def audit(req: RequestContext) -> Page:
+    admin = access_trust_admin(req).actor
+    patient_id = req.query("patient")
+    values = {"nhs_number": req.query("nhs_number") or "", "day": req.query("day") or ""}
+    try:
+        if values["nhs_number"]:
+            patient_id = audit_log.find_patient_by_nhs_number(admin, values["nhs_number"])
+        page = audit_log.search(req.now, admin, patient_id=patient_id, staff_id=req.query("staff"),
+                                day=req.query("day"), cursor=req.query("cursor"))
+    except TeamlineError as error:
+        return Page("admin/audit.html", {"error": error, "values": values, "events": [], "staff": []},
+                    status=error.status)
+    rows = [{
+        "at": present.iso(e.at), "event": e.event_type, "actor_kind": e.actor_kind,
+        "actor": page.names.get(e.actor_id or "", e.actor_id or "Teamline"),
+        "actor_id": e.actor_id if e.actor_kind == "staff" else None,
+        "patient": page.names.get(e.patient_id or "", e.patient_id or ""), "patient_id": e.patient_id,
+        "detail": ", ".join(f"{k}: {v}" for k, v in sorted((e.detail or {}).items())),
+    } for e in page.events]
+    staff = [{"staff_id": s.staff_id, "name": s.display_name} for s in accounts.list_trust_staff(admin.trust_id)]
+    return Page("admin/audit.html", {"events": rows, "next_cursor": page.next_cursor, "subject": page.subject,
+                                     "names": page.names, "values": values, "staff": staff,
+                                     "query": {"patient": patient_id or "", "staff": req.query("staff") or ""}})

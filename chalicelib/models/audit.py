@@ -42,6 +42,7 @@ class AuditEventType(enum.StrEnum):
     CONVERSATION_OVERDUE = "conversation.overdue"
     CONVERSATION_ASSIGNED = "conversation.assigned"
     CONVERSATION_URGENCY_CHANGED = "conversation.urgency_changed"
+    AUDIT_VIEWED = "audit.viewed"
     PUSH_SUBSCRIBED = "push.subscribed"
     PUSH_UNSUBSCRIBED = "push.unsubscribed"
 

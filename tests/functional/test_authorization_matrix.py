@@ -76,6 +76,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
     ("POST", "/staff/teams/{team_id}/settings/auto-replies"):                     (303, 403, 403, 403, 303, 404, 404),
     # --- Trust admin
     ("GET",  "/admin"):                                                           (302, 403, 403, 403, 403, 403, 200),
+    ("GET",  "/admin/audit"):                                                     (302, 403, 403, 403, 403, 403, 200),
     ("POST", "/admin/teams"):                                                     (303, 403, 403, 403, 403, 403, 303),
     ("POST", "/admin/staff"):                                                     (303, 403, 403, 403, 403, 403, 200),
     ("POST", "/admin/staff/{staff_id}/roles"):                                    (303, 403, 403, 403, 403, 403, 303),
