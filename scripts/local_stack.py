@@ -39,16 +39,49 @@ def local_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def _serial_moto_server() -> type:
+    """moto's threaded server with its application behind a lock: one request at a time.
+
+    moto is not safe for concurrent writes: ``TransactWriteItems`` snapshots whole tables
+    (``deepcopy``) and, when any condition fails, restores the snapshot, silently dropping whatever
+    another request committed meanwhile (the snapshot itself can also fail with "dictionary changed
+    size during iteration"). A page and its service worker sending the same message when the
+    connection returns do exactly that. DynamoDB serialises conflicting transactions itself; locally
+    a lock does. (Overrides moto 5.2's ``_server_entry``; moto is pinned.)
+    """
+    import threading
+    from typing import Any
+
+    from moto.server import ThreadedMotoServer
+
+    class SerialMotoServer(ThreadedMotoServer):
+        def _server_entry(self) -> None:
+            from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+            from werkzeug.serving import make_server
+
+            app = DomainDispatcherApplication(create_backend_app)
+            lock = threading.Lock()
+
+            def one_at_a_time(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+                with lock:
+                    return list(app(environ, start_response))  # the whole answer, before the next request
+
+            self._server = make_server(self._ip_address, self._port, one_at_a_time, True,
+                                       request_handler=MotoRequestHandler)
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return SerialMotoServer
+
+
 class EmbeddedDynamoDB:
-    """A moto server on 127.0.0.1 speaking DynamoDB's wire protocol."""
+    """A moto server on 127.0.0.1 speaking DynamoDB's wire protocol, one request at a time."""
 
     def __init__(self) -> None:
         import logging
 
-        from moto.server import ThreadedMotoServer
-
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per DynamoDB call is noise
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server = _serial_moto_server()(ip_address="127.0.0.1", port=0, verbose=False)
         self.endpoint = ""
 
     def start(self) -> str:

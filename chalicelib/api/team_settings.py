@@ -86,7 +86,7 @@ def save_hours(req: RequestContext, team_id: str) -> Page | Redirect:
         try:
             team_settings.do_set_availability(req.now, st, data)
         except ValidationError as error:
-            error.field = policy_forms.form_field(error, data)
+            policy_forms.point_at_day(error, data)
             raise
     return _lead_action(req, team_id, "hours", action)
 

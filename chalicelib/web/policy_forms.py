@@ -76,6 +76,21 @@ def form_field(error: ValidationError, data: dict[str, Any]) -> str | None:
     return field or None
 
 
+def point_at_day(error: ValidationError, data: dict[str, Any]) -> ValidationError:
+    """Point a policy error at its weekday's box, and name the day in the message.
+
+    The error summary is read on its own (and first, by a screen reader): "This window overlaps another
+    window on the same day" there does not say which of seven boxes is wrong.
+    """
+    error.field = form_field(error, data)
+    match = re.fullmatch(r"hours_(\d)", error.field or "")
+    if match:
+        day = WEEKDAY_NAMES[int(match.group(1))]
+        if day not in error.message:
+            error.message = f"{day}: {error.message[:1].lower()}{error.message[1:]}"
+    return error
+
+
 def local_datetime(value: str | None, tz: str, *, field: str) -> datetime:
     """Read a ``datetime-local`` input (``2026-12-24T13:00``) as a time in the team's timezone."""
     try:

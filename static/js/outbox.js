@@ -124,6 +124,7 @@ export function startCompose(form) {
   const api = form.dataset.api;
   const actor = meta("teamline-actor-id");
   let flushing = false;
+  let again = false;
 
   function showFailed(item, entry) {
     item.classList.remove("tl-message--pending");
@@ -163,9 +164,42 @@ export function startCompose(form) {
     return item;
   }
 
+  // A bubble still "Waiting to send" whose entry has left the outbox was sent by the service worker
+  // (Background Sync can win the race with this page when the connection returns, or send while the
+  // page sleeps in the background). Show it as the server has it.
+  async function reconcile() {
+    const pending = [...list.querySelectorAll(".tl-message--pending[data-client-id]")];
+    if (!pending.length) return;
+    const kept = new Set((await all()).map((e) => e.client_id));
+    const sent = pending.filter((item) => !kept.has(item.dataset.clientId));
+    if (!sent.length) return;
+    let messages;
+    try {
+      const response = await fetch(api, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      ({ messages } = await response.json());
+    } catch {
+      return;  // offline again: the next flush tries again
+    }
+    for (const item of sent) {
+      const index = messages.findIndex((m) => m.client_id === item.dataset.clientId);
+      if (index < 0) continue;
+      const shown = serverBubble(messages[index]);
+      item.replaceWith(shown);
+      const next = messages[index + 1];
+      if (next?.automatic && !list.querySelector(`[data-message-id="${CSS.escape(next.id)}"]`)) {
+        shown.after(serverBubble(next));
+      }
+    }
+  }
+
   async function flush() {
-    if (flushing) return;
+    if (flushing) {
+      again = true;  // asked while a send is in flight (say the connection came back): go round once more
+      return;
+    }
     flushing = true;
+    again = false;
     try {
       const entries = (await all()).filter((e) => e.team_id === teamId && e.actor === actor && e.state !== "failed");
       entries.sort((a, b) => a.created_at - b.created_at);
@@ -186,9 +220,11 @@ export function startCompose(form) {
           break;  // keep the order: later messages wait for earlier ones
         }
       }
+      await reconcile();
     } finally {
       flushing = false;
     }
+    if (again) flush();
   }
 
   form.addEventListener("submit", async (event) => {

@@ -159,11 +159,14 @@ async function whereTo(ref) {
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   event.waitUntil((async () => {
-    const url = await whereTo(event.notification.data?.ref);
     const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
     const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
     if (open) {
-      await open.focus();
+      // Focus before asking the server: the browser allows it only briefly after the tap, and a slow answer
+      // must not use that up. A refused focus must not stop the window going to the conversation either.
+      const focused = open.focus().catch(() => null);
+      const url = await whereTo(event.notification.data?.ref);
+      await focused;
       try {
         await open.navigate(url);
       } catch {
@@ -171,6 +174,6 @@ self.addEventListener("notificationclick", (event) => {
       }
       return;
     }
-    await self.clients.openWindow(url);
+    await self.clients.openWindow(await whereTo(event.notification.data?.ref));
   })());
 });

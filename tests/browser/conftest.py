@@ -6,6 +6,9 @@
 * Any uncaught page error or console error (a CSP violation is logged as one) fails the test.
 * ``axe(page)`` runs axe-core on a copy of the page's current DOM in a ``bypass_csp`` context
   (Teamline's CSP rightly refuses injected scripts) and fails on any WCAG 2.2 A/AA violation.
+* ``push_service`` is a local Web Push service (shared with the wire tier) and ``push`` delivers the
+  stream's new messages to it as ``make run`` does; a browser cannot reach a real push service headless,
+  so tests stub ``PushManager.subscribe`` with a subscription of the local one.
 """
 
 from __future__ import annotations
@@ -23,7 +26,17 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    BrowserContext,
+    CDPSession,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
+
+from tests.support.push_service import FakePushService  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -83,6 +96,23 @@ class Device:
         response = self.page.goto(self.base_url + path)
         assert response is not None and response.ok, f"{path}: HTTP {response.status if response else '?'}"
         return self.page
+
+    def service_worker_session(self, page: Page | None = None) -> tuple[CDPSession, str]:
+        """A CDP session with the ServiceWorker domain on, and the id of the page's registration (scope "/").
+
+        For what only DevTools can do to a service worker: deliver a push message
+        (``ServiceWorker.deliverPushMessage``) or fire a Background Sync (``ServiceWorker.dispatchSyncEvent``).
+        """
+        page = page or self.page
+        cdp = self.context.new_cdp_session(page)
+        found: list[dict[str, Any]] = []
+        cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: found.extend(event["registrations"]))
+        cdp.send("ServiceWorker.enable")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")  # and lets the events arrive
+        scope = f"{self.base_url}/"
+        ids = {r["registrationId"] for r in found if r["scopeURL"] == scope and not r["isDeleted"]}
+        assert len(ids) == 1, f"no single registration for {scope}: {found}"
+        return cdp, ids.pop()
 
     def assert_no_errors(self) -> None:
         """Fail on any page or console error so far (listing them all)."""
@@ -201,3 +231,25 @@ def phone(new_device: Callable[..., Device]) -> Device:
 def tablet(new_device: Callable[..., Device]) -> Device:
     """An iPad Pro 11 with nobody signed in."""
     return new_device("tablet")
+
+
+@pytest.fixture(scope="session")
+def push_service() -> Iterator[FakePushService]:
+    """The process's local push service (shared with the wire tier when both run in one session)."""
+    with stack_support.shared_push_service() as service:
+        yield service
+
+
+@pytest.fixture
+def push(push_service: FakePushService, stack: stack_support.Stack) -> stack_support.PushDelivery:
+    """Push delivery from the stream, from this point on, to a push service that has forgotten earlier tests."""
+    push_service.reset()
+    return stack_support.PushDelivery(push_service)
+
+
+@pytest.fixture
+def front_door(stack: stack_support.Stack) -> Iterator[stack_support.FrontDoor]:
+    """The app behind a pass-through proxy on its own origin, which can change one answer (see FrontDoor)."""
+    door = stack_support.FrontDoor(stack.url)
+    yield door
+    door.close()

@@ -15,19 +15,31 @@ A clock override pins the app's "now" so that what is open, closed or due never 
 suite runs. The default is a Wednesday 10:30 in London, when the demo teams are open;
 :meth:`Stack.app_with_clock` starts another ``chalice local`` with a different clock (say a Saturday
 morning) against the same data.
+
+Web Push is configured as ``make run`` configures it: a VAPID key pair in a key file (made once per
+test process, in a temporary directory) and loopback allowed as a push host, so browsers and tests can
+subscribe with a :class:`~tests.support.push_service.FakePushService` on 127.0.0.1
+(:func:`shared_push_service`). ``chalice local`` never reads the DynamoDB stream, so
+:class:`PushDelivery` does what ``make run``'s driver does: it polls the stream from the test process
+and hands new items to ``jobs.deliver_pushes``.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -36,17 +48,28 @@ if str(ROOT) not in sys.path:
 from scripts.local_stack import ChaliceLocal, EmbeddedDynamoDB, free_port, local_environment  # noqa: E402
 
 if TYPE_CHECKING:
+    from chalicelib.push.dispatch import DispatchResult
     from scripts.demo_data import Demo
+    from tests.support.push_service import FakePushService, ReceivedPush
 
 #: Wednesday 25 November 2026, 10:30 in London (GMT): the demo teams are open. The clock runs on from there.
 DEFAULT_CLOCK = "2026-11-25T10:30:00+00:00~running"
 #: Saturday 28 November 2026, 10:00: the demo teams are closed.
 SATURDAY_MORNING = "2026-11-28T10:00:00+00:00~running"
 
+#: The contact push services see in the VAPID JWT's ``sub``.
+VAPID_SUBJECT = "mailto:teamline-tests@example.nhs.uk"
+
 _dynamodb: EmbeddedDynamoDB | None = None
 _lock = threading.Lock()
+_push_lock = threading.Lock()
 _shared: Stack | None = None
 _users = 0
+_push_env: dict[str, str] | None = None
+_push_service: FakePushService | None = None
+_push_users = 0
+
+
 
 
 def clock_instant(override: str) -> datetime:
@@ -54,9 +77,35 @@ def clock_instant(override: str) -> datetime:
     return datetime.fromisoformat(override.removesuffix("~running"))
 
 
+def push_environment() -> dict[str, str]:
+    """Web Push settings: a VAPID key file (made once per process, removed at exit) and loopback push hosts.
+
+    The real browser push services stay allowed; ``127.0.0.1`` is added so subscriptions to a
+    :class:`FakePushService` are accepted (the app allows loopback only in the local and test stages).
+    """
+    global _push_env
+    with _push_lock:
+        if _push_env is None:
+            from chalicelib.push.vapid import ensure_local_keys  # imports nothing that reads settings
+            from chalicelib.settings import DEFAULT_PUSH_HOSTS
+
+            folder = tempfile.mkdtemp(prefix="teamline-vapid-")
+            atexit.register(shutil.rmtree, folder, True)
+            key_file = os.path.join(folder, "vapid.json")
+            keys = ensure_local_keys(key_file, VAPID_SUBJECT)
+            _push_env = {
+                "TEAMLINE_VAPID_PRIVATE_KEY_FILE": key_file,
+                "TEAMLINE_VAPID_PUBLIC_KEY": keys.public,
+                "TEAMLINE_VAPID_SUBJECT": VAPID_SUBJECT,
+                "TEAMLINE_PUSH_HOSTS": ",".join(("127.0.0.1", *DEFAULT_PUSH_HOSTS)),
+            }
+        return dict(_push_env)
+
+
 def stage_environment(endpoint: str, clock: str = DEFAULT_CLOCK) -> dict[str, str]:
-    """The settings for the test stage against ``endpoint`` (fake credentials, cheap hashing, pinned clock)."""
+    """The settings for the test stage against ``endpoint`` (fake credentials, cheap hashing, pinned clock, push)."""
     return {
+        **push_environment(),
         "TEAMLINE_DYNAMODB_ENDPOINT": endpoint,
         "TEAMLINE_STAGE": "test",
         "TEAMLINE_PASSWORD_PROFILE": "cheapest",
@@ -108,6 +157,40 @@ class Stack:
         """The instant the app's clock started at."""
         return clock_instant(self.clock)
 
+    @property
+    def vapid_public_key(self) -> str:
+        """The app's VAPID public key (the ``applicationServerKey`` browsers subscribe with)."""
+        return self.env["TEAMLINE_VAPID_PUBLIC_KEY"]
+
+    def new_patient(self, team_name: str, *, given_name: str = "Robin", family_name: str = "Hale",
+                    date_of_birth: str = "2008-06-01") -> NewPatient:
+        """A young person nobody else uses, invited by the team's lead and signed up, through the services.
+
+        Tests that sign in a lot, or need a conversation of their own (auto-replies are once per closed
+        period per conversation), use one of these rather than a demo patient: the per-account sign-in
+        limit's windows follow the pinned clock, so every test in a session shares a demo account's count.
+        """
+        from chalicelib.access import StaffTeam
+        from chalicelib.models import keys
+        from chalicelib.models.items import StaffItem, TeamItem
+        from chalicelib.services import invites
+        from scripts.demo_data import actor_for
+
+        team_id = self.demo.teams[team_name]
+        team = TeamItem.get(*keys.team(team_id))
+        staff = [StaffItem.get(*keys.staff(staff_id)) for staff_id in self.demo.staff.values()]
+        lead = next(s for s in staff if (s.team_roles or {}).get(team_id) == "lead")
+        at = self.now  # the apps' clocks only run on from here, so it is in everyone's past
+        invited = invites.do_invite_patient(StaffTeam(actor_for(lead, at), team, "lead", {}), at,
+                                            given_name=given_name, family_name=family_name,
+                                            date_of_birth=date_of_birth)
+        checked = invites.check_invite(at, code=invited.code, date_of_birth=date_of_birth,
+                                       address=f"tests-{uuid.uuid4().hex}")
+        username = f"{given_name.lower()}{uuid.uuid4().hex[:8]}"
+        password = "quiet harbour lights 7"
+        invites.do_accept_invite(at, checked, username=username, password=password, agreed=True)
+        return NewPatient(username, password, invited.patient.patient_id, team_id, given_name, family_name)
+
     def app_with_clock(self, clock_override: str) -> str:
         """The URL of a ``chalice local`` whose clock starts at ``clock_override``; same data. Cached."""
         with _lock:
@@ -122,6 +205,22 @@ class Stack:
         for app in [*self._extra_apps.values(), self.app]:
             app.stop()
         self._extra_apps.clear()
+
+
+@dataclass(frozen=True)
+class NewPatient:
+    """A patient made for one test: how to sign in, and who they are."""
+
+    username: str
+    password: str
+    patient_id: str
+    team_id: str
+    given_name: str
+    family_name: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
 
 
 def start_app(env: dict[str, str]) -> ChaliceLocal:
@@ -231,3 +330,184 @@ def shared_stack() -> Iterator[Stack]:
                 _shared = None
         if last:
             stack.stop()
+
+
+# --- Web Push ---------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def shared_push_service() -> Iterator[FakePushService]:
+    """The one :class:`FakePushService` of this process (both tiers share it), stopped after its last user."""
+    global _push_service, _push_users
+    from tests.support.push_service import FakePushService
+
+    with _push_lock:
+        if _push_service is None:
+            _push_service = FakePushService().__enter__()
+        _push_users += 1
+        service = _push_service
+    try:
+        yield service
+    finally:
+        with _push_lock:
+            _push_users -= 1
+            last = _push_users == 0
+            if last:
+                _push_service = None
+        if last:
+            service.__exit__(None, None, None)
+
+
+class PushDelivery:
+    """Delivers pushes as ``make run`` does: reads the main table's stream and calls ``jobs.deliver_pushes``.
+
+    Made at the start of a test, it reads from the stream's LATEST position, so only what is written
+    from then on is delivered. Delivery runs in the caller's thread, inside :meth:`until`: when that
+    returns, every push it waited for has been sent *and* its outcome recorded (a 410's subscription
+    is already deleted).
+    """
+
+    def __init__(self, service: FakePushService) -> None:
+        from scripts.drivers import StreamPoller
+
+        self.service = service
+        self.results: list[DispatchResult] = []
+        self._poll = StreamPoller(self._handle)
+        self._poll()  # take the stream's LATEST position now
+
+    def _handle(self, images: list[dict]) -> None:
+        from chalicelib.api import jobs
+
+        self.results.append(jobs.deliver_pushes(images))
+
+    def until(self, count: int, *, endpoint: str | None = None, timeout: float = 15.0) -> list[ReceivedPush]:
+        """Deliver until the push service has seen ``count`` requests (to ``endpoint``, if given); return them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._poll()
+            received = [r for r in self.service.received if endpoint is None or r.endpoint == endpoint]
+            if len(received) >= count:
+                return received
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(received)} of {count} pushes arrived within {timeout}s "
+                                   f"(dispatch results: {self.results})")
+            # A bounded pause before polling the stream again (delivery happens in this thread, in _poll).
+            with suppress(TimeoutError):
+                self.service.wait_for(len(self.service.received) + 1, timeout=min(0.1, remaining))
+
+    def settle(self) -> int:
+        """Hand over whatever the stream holds now; returns how many items were handed over."""
+        return self._poll()
+
+
+# --- a front door: the app on another origin, with one response changed ----------------------------------
+
+
+class FrontDoor:
+    """A pass-through HTTP proxy in front of an app, on its own port (so its own origin), that can change answers.
+
+    Some things a browser does cannot be intercepted from Playwright or CDP once a service worker controls the
+    page: the worker's own update check (``registration.update()`` fetching ``/sw.js``) and, by default, the
+    page's requests through the worker. A front door changes them where a deploy or a real refusal would: on
+    the wire. Every request is forwarded unchanged (Host included, so the app's origin checks see the front
+    door's origin, as the browser does) unless a change was asked for.
+    """
+
+    _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+                   "proxy-authorization", "proxy-authenticate", "content-length"}
+
+    def __init__(self, upstream: str) -> None:
+        from http.server import ThreadingHTTPServer
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(upstream)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self._changes: dict[str, Callable[[bytes], bytes]] = {}
+        self._refusals: list[tuple[str, str, int, bytes]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _front_door_handler(self))
+        self._server.daemon_threads = True
+        self._server.block_on_close = False
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+
+    def change(self, path: str, transform: Callable[[bytes], bytes]) -> None:
+        """From now on, answer GET ``path`` with the app's answer, its body passed through ``transform``."""
+        with self._lock:
+            self._changes[path] = transform
+
+    def refuse_once(self, method: str, path: str, status: int, body: object) -> None:
+        """Answer the next ``method`` ``path`` with ``status`` and ``body`` as JSON, without asking the app."""
+        import json
+
+        with self._lock:
+            self._refusals.append((method, path, status, json.dumps(body).encode()))
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def _refusal(self, method: str, path: str) -> tuple[int, bytes] | None:
+        with self._lock:
+            for index, (m, p, status, body) in enumerate(self._refusals):
+                if m == method and p == path:
+                    del self._refusals[index]
+                    return status, body
+        return None
+
+    def _change_for(self, method: str, path: str) -> Callable[[bytes], bytes] | None:
+        with self._lock:
+            return self._changes.get(path) if method == "GET" else None
+
+
+def _front_door_handler(door: FrontDoor) -> type:
+    import http.client
+    from http.server import BaseHTTPRequestHandler
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        timeout = 30
+
+        def _forward(self) -> None:
+            path = self.path.split("?", 1)[0]
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            refusal = door._refusal(self.command, path)
+            if refusal is not None:
+                status, data = refusal
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            connection = http.client.HTTPConnection(*door.upstream, timeout=30)
+            try:
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in FrontDoor._HOP_BY_HOP}
+                connection.request(self.command, self.path, body=body or None, headers=headers)
+                response = connection.getresponse()
+                data = response.read()
+                change = door._change_for(self.command, path)
+                if change is not None and response.status == 200:
+                    data = change(data)
+                self.send_response(response.status, response.reason)
+                for name, value in response.getheaders():
+                    if name.lower() not in FrontDoor._HOP_BY_HOP:
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+            finally:
+                connection.close()
+
+        do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_PATCH = _forward
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    return Handler
