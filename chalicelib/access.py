@@ -9,8 +9,8 @@ reported as NotFound, so ids cannot be probed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from pynamodb.exceptions import UpdateError
 
@@ -22,8 +22,7 @@ from chalicelib.models.items import ConversationItem, MainItem, SessionItem, Tea
 from chalicelib.web.routing import RequestContext
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(NamedTuple):
     """The verified actor and the records fetched with it."""
 
     actor: Actor
@@ -83,8 +82,7 @@ def access_trust_admin(req: RequestContext, *extra: tuple[str, str]) -> Loaded:
     return loaded
 
 
-@dataclass(frozen=True)
-class PatientConversation:
+class PatientConversation(NamedTuple):
     """A patient's own conversation with one of their teams."""
 
     actor: Actor
@@ -111,8 +109,7 @@ def access_patient_conversation(req: RequestContext, team_id: str) -> PatientCon
     return PatientConversation(loaded.actor, team, conversation)
 
 
-@dataclass(frozen=True)
-class StaffTeam:
+class StaffTeam(NamedTuple):
     """A staff member acting in one of their teams, with that team's record."""
 
     actor: Actor
@@ -133,8 +130,7 @@ def access_staff_team(req: RequestContext, team_id: str, *extra: tuple[str, str]
     return StaffTeam(loaded.actor, team, role, loaded.items)
 
 
-@dataclass(frozen=True)
-class StaffConversation:
+class StaffConversation(NamedTuple):
     """A conversation in one of the caller's teams."""
 
     actor: Actor

@@ -12,7 +12,6 @@ from chalice import Blueprint, Rate
 
 from chalicelib import clock
 from chalicelib.logs import log_event
-from chalicelib.push import dispatch
 from chalicelib.services import overdue
 from chalicelib.settings import get_settings
 
@@ -36,8 +35,10 @@ def mark_overdue(event: Any) -> None:
 STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:eu-west-2:000000000000:table/teamline-main/stream/1970-01-01T00:00:00.000"
 
 
-def deliver_pushes(images: list[dict[str, Any]]) -> dispatch.DispatchResult:
-    """Push notifications for newly stored messages."""
+def deliver_pushes(images: list[dict[str, Any]]) -> Any:
+    """Push notifications for newly stored messages (the push code is loaded only in this function's Lambda)."""
+    from chalicelib.push import dispatch
+
     return dispatch.handle_new_images(images, now=clock.now(), send=dispatch.default_send)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib.models.items import PatientItem, SessionItem, StaffItem
 
@@ -11,8 +11,7 @@ ROLE_LEAD = "lead"
 TEAM_ROLES = (ROLE_CLINICIAN, ROLE_LEAD)
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(NamedTuple):
     """A signed-in patient or staff member, built only from a verified session and a live profile."""
 
     kind: str  # patient | staff

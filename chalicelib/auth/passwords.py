@@ -9,10 +9,7 @@ it anywhere else.
 from __future__ import annotations
 
 from functools import lru_cache
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from argon2.profiles import CHEAPEST, RFC_9106_LOW_MEMORY
+from typing import Any
 
 from chalicelib.errors import ValidationError
 from chalicelib.settings import get_settings
@@ -24,7 +21,11 @@ _COMMON = frozenset({"password123", "1234567890", "qwertyuiop", "teamline123", "
 
 
 @lru_cache(maxsize=1)
-def _hasher() -> PasswordHasher:
+def _hasher() -> Any:
+    # argon2 is imported on first use: most requests never check a password.
+    from argon2 import PasswordHasher
+    from argon2.profiles import CHEAPEST, RFC_9106_LOW_MEMORY
+
     profile = CHEAPEST if get_settings().password_profile == "cheapest" else RFC_9106_LOW_MEMORY
     return PasswordHasher.from_parameters(profile)
 
@@ -39,8 +40,10 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     if not password_hash:
         _hasher().hash(password)
         return False
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher().verify(password_hash, password)
+        return bool(_hasher().verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
 

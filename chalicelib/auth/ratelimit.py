@@ -7,8 +7,8 @@ Counters expire with TTL and are ignored after their window even if TTL has not 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
@@ -17,8 +17,7 @@ from chalicelib.models import db, keys
 from chalicelib.models.items import RateCounterItem
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):
     """At most ``limit`` attempts per ``window`` for one subject in one scope."""
 
     scope: str

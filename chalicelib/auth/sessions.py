@@ -14,8 +14,8 @@ the idle timeout is therefore exact to within that interval.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from chalicelib.errors import Unauthenticated
 from chalicelib.ids import new_token, token_hash
@@ -30,8 +30,7 @@ TOUCH_INTERVAL = timedelta(minutes=5)
 ACTOR_KINDS = ("patient", "staff")
 
 
-@dataclass(frozen=True)
-class Credential:
+class Credential(NamedTuple):
     """What a request's cookie claims: who (unverified) and the bearer token."""
 
     actor_kind: str

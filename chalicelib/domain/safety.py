@@ -6,11 +6,10 @@ one place so the auto-reply footer, the compose screen and any template render e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class EmergencyRoute:
+class EmergencyRoute(NamedTuple):
     """One way to get help now: a short ``label``, the ``detail`` sentence fragment and a tappable ``href``."""
 
     label: str

@@ -24,7 +24,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import PutError, PynamoDBException
 
@@ -50,8 +50,7 @@ TTL_PATIENT = 24 * 3600  # a reply is still worth knowing about tomorrow
 TTL_STAFF = 4 * 3600  # a shift's worth
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
     """One person to notify and the wording they get."""
 
     actor_id: str

@@ -10,8 +10,8 @@ because roles are read from the staff record on every request.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 
@@ -108,8 +108,7 @@ def do_create_team(now: datetime, admin: Actor, *, name: object, description: ob
     return team
 
 
-@dataclass(frozen=True)
-class NewStaff:
+class NewStaff(NamedTuple):
     """A created staff member and the one-time password to hand them."""
 
     staff: StaffItem

@@ -10,9 +10,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import PynamoDBException
 
@@ -27,8 +26,7 @@ PAGE_SIZE = 50
 _ID = re.compile(r"^[0-9a-z]{26}$")
 
 
-@dataclass(frozen=True)
-class AuditPage:
+class AuditPage(NamedTuple):
     """Events newest first, the names of the people in them, and the cursor for older events."""
 
     events: list[AuditEvent]

@@ -14,8 +14,8 @@ attempts are limited per code so a leaked code cannot be brute-forced against bi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 
@@ -39,8 +39,7 @@ from chalicelib.services.signin import SignedIn, revoke_all_sessions
 INVITE_LIFETIME = timedelta(days=7)
 
 
-@dataclass(frozen=True)
-class InviteResult:
+class InviteResult(NamedTuple):
     """A fresh code for a patient: shown once to the clinician, never stored in clear."""
 
     code: str
@@ -142,8 +141,7 @@ def do_reinvite_patient(st: StaffTeam, now: datetime, patient_id: str) -> Invite
     return InviteResult(format_invite_code(code), invite.valid_until, patient, True)
 
 
-@dataclass(frozen=True)
-class CheckedInvite:
+class CheckedInvite(NamedTuple):
     """An invite that is live and whose date of birth has been confirmed."""
 
     invite: InviteItem

@@ -22,9 +22,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
@@ -45,8 +44,7 @@ INBOX_PAGE_SIZE = 25
 _CURSOR = re.compile(r"^MSG#\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#[0-9a-z]{26}$")
 
 
-@dataclass(frozen=True)
-class SendResult:
+class SendResult(NamedTuple):
     """The stored message, the auto-reply it triggered (if any), and whether this call created them."""
 
     message: MessageItem
@@ -325,8 +323,7 @@ def _commit_staff_reply(
 # --- reading ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MessagePage:
+class MessagePage(NamedTuple):
     """Messages oldest-first for display, and the cursor for the page before them (None at the start)."""
 
     messages: list[MessageItem]
@@ -363,8 +360,8 @@ def message_page(team_id: str, patient_id: str, *, before: str | None = None, li
 def do_patient_read(pc: PatientConversation, now: datetime) -> None:
     """Mark the team's messages read by the patient (a write only when something was unread)."""
     conv = pc.conversation
-    if not conv.patient_unread and conv.patient_read_upto and conv.patient_read_upto >= conv.last_activity_at:
-        return
+    if not conv.patient_unread:
+        return  # nothing from the team is unread (the patient's own messages do not need marking)
     try:
         conv.update(actions=[ConversationItem.patient_unread.set(0),
                              ConversationItem.patient_read_upto.set(max(now, conv.last_activity_at))])
@@ -387,7 +384,7 @@ def do_staff_view(sc: StaffConversation, now: datetime) -> None:
                 patient_id=conv.patient_id,
             )
         )
-        if conv.team_unread or not conv.team_read_upto or conv.team_read_upto < conv.last_activity_at:
+        if conv.team_unread:
             # Read up to everything on screen, even if its stamp is a hair ahead of this clock.
             tx.update(conv, actions=[ConversationItem.team_unread.set(0),
                                      ConversationItem.team_read_upto.set(max(now, conv.last_activity_at))])
@@ -397,8 +394,7 @@ def do_staff_view(sc: StaffConversation, now: datetime) -> None:
 # --- the team inbox ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class InboxPage:
+class InboxPage(NamedTuple):
     """Conversations for one inbox page and the cursor for the next."""
 
     conversations: list[ConversationItem]

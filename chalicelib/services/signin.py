@@ -7,8 +7,8 @@ whether the account exists, and cost the same argon2 time either way.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
@@ -21,8 +21,7 @@ from chalicelib.models.audit import AuditEventType, audit_event
 from chalicelib.models.items import PatientItem, SessionItem, StaffEmailItem, StaffItem, UsernameItem
 
 
-@dataclass(frozen=True)
-class SignedIn:
+class SignedIn(NamedTuple):
     """A new session: the credential for the cookie and its lifetime in seconds."""
 
     credential: sessions.Credential

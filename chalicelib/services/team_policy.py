@@ -6,10 +6,9 @@ free, so parsed policies are cached per (team, policy version) for the life of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from chalicelib.domain import auto_reply
 from chalicelib.domain.availability import (
@@ -24,8 +23,7 @@ from chalicelib.domain.availability import (
 from chalicelib.models.items import TeamItem
 
 
-@dataclass(frozen=True)
-class Away:
+class Away(NamedTuple):
     """A staff member's away period and who covers for them."""
 
     staff_id: str
@@ -40,8 +38,7 @@ class Away:
         return self.start <= now < self.end
 
 
-@dataclass(frozen=True)
-class TeamPolicy:
+class TeamPolicy(NamedTuple):
     """Everything about a team that decides how an incoming message is answered."""
 
     team_id: str
@@ -101,8 +98,7 @@ def policy_of(team: TeamItem) -> TeamPolicy:
     )
 
 
-@dataclass(frozen=True)
-class Intake:
+class Intake(NamedTuple):
     """What happens when a patient's message arrives: its reply-by and any auto-reply."""
 
     status: Status

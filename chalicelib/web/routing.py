@@ -24,8 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, quote, urlsplit
 
 from chalice import Blueprint, Response
@@ -73,8 +72,7 @@ def cookie_names() -> tuple[str, str]:
     return "teamline", "teamline_csrf"
 
 
-@dataclass(frozen=True)
-class RouteSpec:
+class RouteSpec(NamedTuple):
     """One route's contract: the authorization matrix and the OpenAPI document read these."""
 
     path: str
@@ -122,13 +120,14 @@ class RequestContext:
         return str(self.headers.get("user-agent", ""))[:200]
 
     def cookies(self) -> dict[str, str]:
-        """The request's cookies (malformed headers count as none)."""
-        jar = SimpleCookie()
-        try:
-            jar.load(self.headers.get("cookie", ""))
-        except CookieError:
-            return {}
-        return {name: morsel.value for name, morsel in jar.items()}
+        """The request's cookies. Teamline's cookie values are URL-safe tokens, so a plain split is
+        enough (and spares every cold start the ~2 ms http.cookies costs to import)."""
+        jar: dict[str, str] = {}
+        for part in str(self.headers.get("cookie", "")).split(";"):
+            name, sep, value = part.strip().partition("=")
+            if sep and name and name not in jar:
+                jar[name] = value.strip().strip('"')
+        return jar
 
     @property
     def credential(self) -> sessions.Credential | None:
