@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -133,6 +134,26 @@ def _retryable(error: TransactWriteError) -> bool:
     return bool(codes) and codes <= {"ConditionalCheckFailed", "TransactionConflict"}
 
 
+def _store_once(conv: ConversationItem, commit: Callable[[ConversationItem], SendResult], digest: str,
+                not_sent: str) -> SendResult:
+    """Run ``commit`` until it stores the message, finds it already stored, or fails for good.
+
+    A failed guard means this client id was stored before (return that); a conversation that changed
+    under us means reload and try again, a bounded number of times.
+    """
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            return commit(conv)
+        except TransactWriteError as error:
+            raw_guard = _guard_failed(error)
+            if raw_guard is not None:
+                return _existing(raw_guard, digest)
+            if not _retryable(error):
+                raise ServiceUnavailable() from error
+            conv = _reload_conversation(conv)
+    raise ServiceUnavailable(f"Teamline is busy. {not_sent}; please try again.")
+
+
 # --- patient sends -----------------------------------------------------------------------------------
 
 
@@ -141,21 +162,15 @@ def do_patient_send(pc: PatientConversation, *, client_id: object, body: object,
     text = clean_body(body)
     cid = clean_client_id(client_id)
     digest = body_digest(text)
-    conv = pc.conversation
-    for _ in range(MAX_ATTEMPTS):
+
+    def commit(conv: ConversationItem) -> SendResult:
+        # Planned afresh on every attempt: a conflicting write may have sent this period's auto-reply.
         intake = plan_intake(
             policy_of(pc.team), assigned_staff_id=conv.assigned_staff_id, last_auto_key=conv.last_auto_reply_key, now=now
         )
-        try:
-            return _commit_patient_send(pc, conv, intake, cid, text, digest, now)
-        except TransactWriteError as error:
-            raw_guard = _guard_failed(error)
-            if raw_guard is not None:
-                return _existing(raw_guard, digest)
-            if not _retryable(error):
-                raise ServiceUnavailable() from error
-            conv = _reload_conversation(conv)
-    raise ServiceUnavailable("Teamline is busy. Your message was not sent yet; please try again.")
+        return _commit_patient_send(pc, conv, intake, cid, text, digest, now)
+
+    return _store_once(pc.conversation, commit, digest, "Your message was not sent yet")
 
 
 def _commit_patient_send(
@@ -240,18 +255,9 @@ def do_staff_reply(
     digest = body_digest(text)
     if seen_upto is not None and seen_upto != "" and not _CURSOR.match(seen_upto):
         raise ValidationError("The page was out of date. Please refresh and try again.", field="seen_upto")
-    conv = sc.conversation
-    for _ in range(MAX_ATTEMPTS):
-        try:
-            return _commit_staff_reply(sc, conv, cid, text, digest, now, seen_upto or None)
-        except TransactWriteError as error:
-            raw_guard = _guard_failed(error)
-            if raw_guard is not None:
-                return _existing(raw_guard, digest)
-            if not _retryable(error):
-                raise ServiceUnavailable() from error
-            conv = _reload_conversation(conv)
-    raise ServiceUnavailable("Teamline is busy. Your reply was not sent yet; please try again.")
+    return _store_once(sc.conversation,
+                       lambda conv: _commit_staff_reply(sc, conv, cid, text, digest, now, seen_upto or None),
+                       digest, "Your reply was not sent yet")
 
 
 def staff_label(actor: Actor) -> str:

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from chalicelib.models import keys
 from chalicelib.models.base import MainItem
 from chalicelib.models.items import MessageItem
+from tests.support.browser_steps import sign_in_patient
 
 pytestmark = pytest.mark.browser
 
@@ -33,15 +34,6 @@ OUTBOX = """() => new Promise((resolve, reject) => {
 })"""
 
 IS_CACHED = """async () => Boolean(await caches.match(location.pathname + location.search, { cacheName: "teamline-pages" }))"""
-
-
-def sign_in_patient(device: Any, username: str, password: str) -> Any:
-    page = device.open("/sign-in")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{device.base_url}/p")
-    return page
 
 
 def open_conversation_for_offline_use(device: Any, team_id: str) -> Any:

@@ -23,6 +23,7 @@ from chalicelib.models import keys
 from chalicelib.models.base import MainItem
 from chalicelib.models.items import MessageItem, TeamItem
 from tests.support import stack as stack_support
+from tests.support.browser_steps import sign_in_patient, sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -50,24 +51,6 @@ def cancer_hours_restored(stack: stack_support.Stack) -> Iterator[str]:
     team = TeamItem.get(*keys.team(team_id))
     restore = TeamItem.policy.set(before) if before is not None else TeamItem.policy.remove()
     team.update(actions=[restore, TeamItem.policy_version.add(1)])
-
-
-def sign_in_patient(device: Any, username: str, password: str) -> Any:
-    page = device.open("/sign-in")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{device.base_url}/p")
-    return page
-
-
-def sign_in_staff(device: Any, email: str, password: str) -> Any:
-    page = device.open("/staff/sign-in")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{device.base_url}/staff/teams/*")
-    return page
 
 
 def forget_refused_form(device: Any) -> None:

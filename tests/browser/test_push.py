@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 
 from chalicelib.models import keys
 from chalicelib.models.items import PushSubscriptionItem
+from tests.support.browser_steps import sign_in_patient, sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -101,24 +102,6 @@ AWAIT_REPLACED = """async (timestamp) => {
 NOTIFICATIONS = """async () => (await (await navigator.serviceWorker.ready).getNotifications())
   .map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data, icon: n.icon, image: n.image,
                  actions: n.actions.length, requireInteraction: n.requireInteraction, timestamp: n.timestamp }))"""
-
-
-def sign_in_patient(device: Any, username: str, password: str) -> Any:
-    page = device.open("/sign-in")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{device.base_url}/p")
-    return page
-
-
-def sign_in_staff(device: Any, email: str, password: str) -> Any:
-    page = device.open("/staff/sign-in")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{device.base_url}/staff/teams/*")
-    return page
 
 
 def test_a_reply_notifies_the_phone_and_the_notification_opens_the_conversation(
