@@ -56,34 +56,28 @@ def capture(stack: stack_support.Stack, playwright: Any) -> list[Path]:
     team_id = stack.demo.teams[DIABETES]
     maya_id = stack.demo.patients["maya"]
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    written = []
+    written: list[Path] = []
+
+    def capture(page: Any, path: str, name: str) -> None:
+        page.goto(f"{stack.url}{path}")
+        tidy(page)
+        page.screenshot(path=str(OUT / name))
+        written.append(OUT / name)
+
     try:
         phone = browser.new_context(**device(playwright, "Pixel 7"))
         page = phone.new_page()
         sign_in(page, stack.url, "/sign-in", "username", "maya", stack.demo.password)
-        page.goto(f"{stack.url}/p/teams/{team_id}")
-        tidy(page)
-        path = OUT / "patient-phone.png"
-        page.screenshot(path=str(path))
-        written.append(path)
+        capture(page, f"/p/teams/{team_id}", "patient-phone.png")
         phone.close()
 
         tablet = browser.new_context(**device(playwright, "iPad Pro 11 landscape"))
         page = tablet.new_page()
         sign_in(page, stack.url, "/staff/sign-in", "email", "sam.okafor@northfield.nhs.uk", stack.demo.password)
-        page.goto(f"{stack.url}/staff/teams/{team_id}")
-        tidy(page)
-        path = OUT / "clinician-tablet-inbox.png"
-        page.screenshot(path=str(path))
-        written.append(path)
-
+        capture(page, f"/staff/teams/{team_id}", "clinician-tablet-inbox.png")
         # A conversation is long and narrow: the tablet turned upright shows all of it.
         page.set_viewport_size(playwright.devices["iPad Pro 11"]["viewport"])
-        page.goto(f"{stack.url}/staff/teams/{team_id}/patients/{maya_id}")
-        tidy(page)
-        path = OUT / "clinician-tablet-conversation.png"
-        page.screenshot(path=str(path))
-        written.append(path)
+        capture(page, f"/staff/teams/{team_id}/patients/{maya_id}", "clinician-tablet-conversation.png")
         tablet.close()
     finally:
         browser.close()

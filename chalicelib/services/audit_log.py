@@ -65,6 +65,27 @@ def find_patient_by_nhs_number(admin: Actor, number: object) -> str:
     return found.patient_id
 
 
+def _person_query(admin: Actor, patient_id: str | None, staff_id: str | None, cursor: str | None) -> tuple[Any, str]:
+    """Events about a patient (by_subject) or by a staff member (by_actor) of the admin's Trust."""
+    model: type[PatientItem] | type[StaffItem]
+    if patient_id:
+        person_id, field, what, key, model = patient_id, "patient", "patient", keys.patient(patient_id), PatientItem
+    else:
+        person_id, field, what, key, model = staff_id or "", "staff", "staff member", keys.staff(staff_id or ""), StaffItem
+    if not _ID.match(person_id):
+        raise ValidationError(f"That {field} id is not valid.", field=field)
+    person = db.batch_get([key]).get(key)
+    if not isinstance(person, model) or person.trust_id != admin.trust_id:
+        raise NotFound(f"We could not find that {what}.", field=field)
+    if patient_id:
+        subject = f"PATIENT#{person_id}"
+        return AuditEvent.by_subject.query(subject, scan_index_forward=False, limit=PAGE_SIZE,
+                                           last_evaluated_key=_start(cursor, "subject", subject)), subject
+    subject = f"STAFF#{person_id}"
+    return AuditEvent.by_actor.query(subject, scan_index_forward=False, limit=PAGE_SIZE,
+                                     last_evaluated_key=_start(cursor, "actor", subject)), subject
+
+
 def search(now: datetime, admin: Actor, *, patient_id: str | None = None, staff_id: str | None = None,
            day: str | None = None, cursor: str | None = None) -> AuditPage:
     """One page of the audit log for a patient, a staff member or a day (default: today)."""
@@ -72,24 +93,8 @@ def search(now: datetime, admin: Actor, *, patient_id: str | None = None, staff_
         raise Forbidden("Only a Trust admin can read the audit log.")
     results: Any  # PynamoDB types index queries by the base model; they yield AuditEvent rows
     try:
-        if patient_id:
-            if not _ID.match(patient_id):
-                raise ValidationError("That patient id is not valid.", field="patient")
-            patient = db.batch_get([keys.patient(patient_id)]).get(keys.patient(patient_id))
-            if not isinstance(patient, PatientItem) or patient.trust_id != admin.trust_id:
-                raise NotFound("We could not find that patient.", field="patient")
-            subject = f"PATIENT#{patient_id}"
-            results = AuditEvent.by_subject.query(subject, scan_index_forward=False, limit=PAGE_SIZE,
-                                                  last_evaluated_key=_start(cursor, "subject", subject))
-        elif staff_id:
-            if not _ID.match(staff_id):
-                raise ValidationError("That staff id is not valid.", field="staff")
-            staff = db.batch_get([keys.staff(staff_id)]).get(keys.staff(staff_id))
-            if not isinstance(staff, StaffItem) or staff.trust_id != admin.trust_id:
-                raise NotFound("We could not find that staff member.", field="staff")
-            subject = f"STAFF#{staff_id}"
-            results = AuditEvent.by_actor.query(subject, scan_index_forward=False, limit=PAGE_SIZE,
-                                                last_evaluated_key=_start(cursor, "actor", subject))
+        if patient_id or staff_id:
+            results, subject = _person_query(admin, patient_id, staff_id, cursor)
         else:
             try:
                 when = date.fromisoformat(day) if day else now.date()

@@ -36,7 +36,7 @@ from playwright.sync_api import (  # noqa: E402
     sync_playwright,
 )
 
-from tests.support.push_service import FakePushService  # noqa: E402
+from tests.support.push_fixtures import push, push_service  # noqa: E402, F401 - shared fixtures
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -231,20 +231,6 @@ def phone(new_device: Callable[..., Device]) -> Device:
 def tablet(new_device: Callable[..., Device]) -> Device:
     """An iPad Pro 11 with nobody signed in."""
     return new_device("tablet")
-
-
-@pytest.fixture(scope="session")
-def push_service() -> Iterator[FakePushService]:
-    """The process's local push service (shared with the wire tier when both run in one session)."""
-    with stack_support.shared_push_service() as service:
-        yield service
-
-
-@pytest.fixture
-def push(push_service: FakePushService, stack: stack_support.Stack) -> stack_support.PushDelivery:
-    """Push delivery from the stream, from this point on, to a push service that has forgotten earlier tests."""
-    push_service.reset()
-    return stack_support.PushDelivery(push_service)
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from urllib.parse import urlencode, urlsplit  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests.support.push_fixtures import push, push_service  # noqa: E402, F401 - shared fixtures
+
 SESSION_COOKIE = "__Host-teamline"
 FORM_COOKIE = "__Host-teamline_csrf"
 HIDDEN_TOKEN = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]*)"')

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,20 +24,6 @@ pytestmark = pytest.mark.wire
 DIABETES = "Young Adult Diabetes Service"
 #: The diabetes team's clinician no other test signs in as (sign-in limits are per account per window).
 CLINICIAN = "jess.morgan@northfield.nhs.uk"
-
-
-@pytest.fixture(scope="session")
-def push_service() -> Iterator[FakePushService]:
-    """The process's local push service (shared with the browser tier)."""
-    with stack_support.shared_push_service() as service:
-        yield service
-
-
-@pytest.fixture
-def push(push_service: FakePushService, stack: stack_support.Stack) -> stack_support.PushDelivery:
-    """Stream delivery from this point on, to a push service that has forgotten earlier tests."""
-    push_service.reset()
-    return stack_support.PushDelivery(push_service)
 
 
 def subscribe(client: Any, push_service: FakePushService, stack: stack_support.Stack) -> tuple[str, str, Any]:
