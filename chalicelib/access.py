@@ -9,56 +9,44 @@ reported as NotFound, so ids cannot be probed.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
 from typing import NamedTuple
-
-from pynamodb.exceptions import UpdateError
 
 from chalicelib.auth import sessions
 from chalicelib.auth.actor import Actor
-from chalicelib.errors import Forbidden, NotFound, ServiceUnavailable, Unauthenticated
+from chalicelib.auth.authenticate import Caller
+from chalicelib.errors import Forbidden, NotFound, Unauthenticated
 from chalicelib.models import db, keys
-from chalicelib.models.items import ConversationItem, MainItem, SessionItem, TeamItem
-from chalicelib.web.routing import RequestContext
+from chalicelib.models import push as push_store
+from chalicelib.models import session as session_store
+from chalicelib.models.conversation import ConversationItem
+from chalicelib.models.push import PushRefItem
+from chalicelib.models.team import TeamItem
+from chalicelib.scopes import Loaded, PatientConversation, StaffConversation, StaffTeam
+
+__all__ = ["Loaded", "PatientConversation", "PushTarget", "StaffConversation", "StaffTeam", "access_actor",
+           "access_patient", "access_patient_conversation", "access_push_target", "access_staff",
+           "access_staff_conversation", "access_staff_team", "access_trust_admin"]
 
 
-class Loaded(NamedTuple):
-    """The verified actor and the records fetched with it."""
-
-    actor: Actor
-    items: dict[tuple[str, str], MainItem]
-
-    def get(self, key: tuple[str, str]) -> MainItem | None:
-        return self.items.get(key)
-
-
-def _load(req: RequestContext, *extra: tuple[str, str]) -> Loaded:
+def _load(req: Caller, *extra: tuple[str, str]) -> Loaded:
     credential = req.require_credential()
     items = db.batch_get([credential.session_key, credential.profile_key, *extra])
     actor = req.authenticate(items.get(credential.session_key), items.get(credential.profile_key), credential)
-    if req.method == "GET" and sessions.needs_touch(actor.session, req.now):
-        _touch(actor.session, req.now)  # reading counts as activity; writes touch in their own transaction
+    # Reading counts as activity (writes touch the session in their own transaction); a session deleted
+    # meanwhile was signed out on another device.
+    if (req.method == "GET" and sessions.needs_touch(actor.session, req.now)
+            and not session_store.touch(actor.session, req.now, sessions.touched_expiry(actor.session, req.now))):
+        raise Unauthenticated()
     return Loaded(actor, items)
 
 
-def _touch(session: SessionItem, now: datetime) -> None:
-    """Refresh a session's ``last_seen_at`` (and TTL); a session deleted meanwhile means signed out."""
-    try:
-        session.update(actions=[SessionItem.last_seen_at.set(now),
-                                SessionItem.expires_at.set(sessions.touched_expiry(session, now))],
-                       condition=SessionItem.pk.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Unauthenticated() from exc
-        raise ServiceUnavailable() from exc
-
-
-def access_actor(req: RequestContext) -> Actor:
+def access_actor(req: Caller) -> Actor:
     """Any signed-in caller."""
     return _load(req).actor
 
 
-def access_patient(req: RequestContext, *extra: tuple[str, str]) -> Loaded:
+def access_patient(req: Caller, *extra: tuple[str, str]) -> Loaded:
     """A signed-in patient (staff get Forbidden)."""
     loaded = _load(req, *extra)
     if not loaded.actor.is_patient:
@@ -66,7 +54,7 @@ def access_patient(req: RequestContext, *extra: tuple[str, str]) -> Loaded:
     return loaded
 
 
-def access_staff(req: RequestContext, *extra: tuple[str, str]) -> Loaded:
+def access_staff(req: Caller, *extra: tuple[str, str]) -> Loaded:
     """A signed-in staff member (patients get Forbidden)."""
     loaded = _load(req, *extra)
     if not loaded.actor.is_staff:
@@ -74,7 +62,7 @@ def access_staff(req: RequestContext, *extra: tuple[str, str]) -> Loaded:
     return loaded
 
 
-def access_trust_admin(req: RequestContext, *extra: tuple[str, str]) -> Loaded:
+def access_trust_admin(req: Caller, *extra: tuple[str, str]) -> Loaded:
     """A Trust admin."""
     loaded = access_staff(req, *extra)
     if not loaded.actor.is_trust_admin:
@@ -82,15 +70,7 @@ def access_trust_admin(req: RequestContext, *extra: tuple[str, str]) -> Loaded:
     return loaded
 
 
-class PatientConversation(NamedTuple):
-    """A patient's own conversation with one of their teams."""
-
-    actor: Actor
-    team: TeamItem
-    conversation: ConversationItem
-
-
-def access_patient_conversation(req: RequestContext, team_id: str) -> PatientConversation:
+def access_patient_conversation(req: Caller, team_id: str) -> PatientConversation:
     """The caller's own conversation with ``team_id``: NotFound unless they are that team's patient."""
     credential = req.require_credential()
     # The conversation key is built from the *claimed* patient id; authenticate() proves the claim.
@@ -109,16 +89,7 @@ def access_patient_conversation(req: RequestContext, team_id: str) -> PatientCon
     return PatientConversation(loaded.actor, team, conversation)
 
 
-class StaffTeam(NamedTuple):
-    """A staff member acting in one of their teams, with that team's record."""
-
-    actor: Actor
-    team: TeamItem
-    role: str
-    items: dict[tuple[str, str], MainItem]
-
-
-def access_staff_team(req: RequestContext, team_id: str, *extra: tuple[str, str], lead: bool = False) -> StaffTeam:
+def access_staff_team(req: Caller, team_id: str, *extra: tuple[str, str], lead: bool = False) -> StaffTeam:
     """A team the caller belongs to (lead=True: that they lead); NotFound for other teams."""
     loaded = access_staff(req, keys.team(team_id), *extra)
     role = loaded.actor.role_in(team_id)
@@ -130,16 +101,7 @@ def access_staff_team(req: RequestContext, team_id: str, *extra: tuple[str, str]
     return StaffTeam(loaded.actor, team, role, loaded.items)
 
 
-class StaffConversation(NamedTuple):
-    """A conversation in one of the caller's teams."""
-
-    actor: Actor
-    team: TeamItem
-    role: str
-    conversation: ConversationItem
-
-
-def access_staff_conversation(req: RequestContext, team_id: str, patient_id: str) -> StaffConversation:
+def access_staff_conversation(req: Caller, team_id: str, patient_id: str) -> StaffConversation:
     """The conversation between ``team_id`` and ``patient_id``, if the caller belongs to that team."""
     conv_key = keys.conversation(team_id, patient_id)
     st = access_staff_team(req, team_id, conv_key)
@@ -147,3 +109,31 @@ def access_staff_conversation(req: RequestContext, team_id: str, patient_id: str
     if not isinstance(conversation, ConversationItem):
         raise NotFound("We could not find that conversation.")
     return StaffConversation(st.actor, st.team, st.role, conversation)
+
+
+class PushTarget(NamedTuple):
+    """What a clicked notification opens, for the person who clicked it."""
+
+    audience: str  # patient | staff: which side of the conversation the caller is on
+    team_id: str
+    patient_id: str
+
+
+_REF = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def access_push_target(req: Caller, ref: str) -> PushTarget:
+    """The conversation a notification ref points at, if the caller is its patient or in its team; else NotFound."""
+    expired = NotFound("That notification has expired.")
+    if not _REF.match(ref):
+        raise expired
+    loaded = _load(req, push_store.ref_key(ref))
+    target = loaded.get(push_store.ref_key(ref))
+    actor = loaded.actor
+    if not isinstance(target, PushRefItem) or (target.expires_at and target.expires_at <= req.now):
+        raise expired
+    if actor.is_patient and target.patient_id == actor.id and target.team_id in actor.patient_team_ids:
+        return PushTarget("patient", target.team_id, target.patient_id)
+    if actor.is_staff and actor.role_in(target.team_id):
+        return PushTarget("staff", target.team_id, target.patient_id)
+    raise expired

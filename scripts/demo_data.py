@@ -6,15 +6,18 @@ sent), so the demo exercises the real paths. Used by ``make run`` and by the wir
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from chalicelib.access import PatientConversation, StaffConversation, StaffTeam
 from chalicelib.auth import sessions
 from chalicelib.auth.actor import Actor
-from chalicelib.models import keys
-from chalicelib.models.items import ConversationItem, PatientItem, StaffItem, TeamItem
-from chalicelib.services import accounts, invites, messaging
+from chalicelib.models import conversation as conversation_store
+from chalicelib.models.people import PatientItem, StaffItem, get_patient, get_staff
+from chalicelib.models.team import TeamItem, get_team
+from chalicelib.scopes import PatientConversation, StaffConversation, StaffTeam
+from chalicelib.services import accounts, invites, sending
 
 DEMO_PASSWORD = "teamline-demo"
 TRUST_ID = "demotrust"
@@ -113,19 +116,27 @@ def seed(now: datetime) -> Demo:
         demo.patients[username] = patient_id
     for username, team_key, sender, hours_ago, text in HISTORY:
         at = now - timedelta(hours=hours_ago)
-        team = TeamItem.get(*keys.team(teams[team_key].team_id))
-        patient = PatientItem.get(*keys.patient(demo.patients[username]))
-        conv = ConversationItem.get(*keys.conversation(team.team_id, patient.patient_id))
-        import uuid
-
+        team = _required(get_team(teams[team_key].team_id))
+        patient = _required(get_patient(demo.patients[username]))
+        conv = _required(conversation_store.load(team.team_id, patient.patient_id))
         if sender == "patient":
-            messaging.do_patient_send(PatientConversation(actor_for(patient, at), team, conv),
+            sending.do_patient_send(PatientConversation(actor_for(patient, at), team, conv),
                                       client_id=str(uuid.uuid4()), body=text, now=at)
         else:
-            staff = StaffItem.get(*keys.staff(demo.staff[sender]))
+            staff = _required(get_staff(demo.staff[sender]))
             sc = StaffConversation(actor_for(staff, at), team, staff.team_roles[team.team_id], conv)
-            messaging.do_staff_reply(sc, client_id=str(uuid.uuid4()), body=text, now=at)
+            sending.do_staff_reply(sc, client_id=str(uuid.uuid4()), body=text, now=at)
     return demo
+
+
+T = TypeVar("T")
+
+
+def _required(item: T | None) -> T:
+    """An item the seeding just wrote: it must be there."""
+    if item is None:
+        raise LookupError("demo data went missing while seeding")
+    return item
 
 
 _HASH: list[str] = []
@@ -141,13 +152,13 @@ def _demo_hash() -> str:
 
 def _staff_of(team: TeamItem, role: str, demo: Demo) -> StaffItem:
     for email, *_rest, _team_role in STAFF:
-        staff = StaffItem.get(*keys.staff(demo.staff[email]))
+        staff = _required(get_staff(demo.staff[email]))
         if staff.team_roles.get(team.team_id) == role:
             return staff
     raise LookupError(f"no {role} in {team.name}")
 
 
 def _invite_existing(st: StaffTeam, now: datetime, patient_id: str) -> invites.InviteResult:
-    patient = PatientItem.get(*keys.patient(patient_id))
+    patient = _required(get_patient(patient_id))
     return invites.do_invite_patient(st, now, given_name=patient.given_name, family_name=patient.family_name,
                                      date_of_birth=patient.date_of_birth, nhs_number=patient.nhs_number)

@@ -148,12 +148,7 @@ def prepare_tables() -> None:
 
 def demo_seeded() -> bool:
     """True when the demo Trust already exists (a persistent DynamoDB is being reused)."""
-    from chalicelib.models import keys
-    from chalicelib.models.items import TrustItem
+    from chalicelib.models.team import get_trust
     from scripts.demo_data import TRUST_ID
 
-    try:
-        TrustItem.get(*keys.trust(TRUST_ID))
-    except TrustItem.DoesNotExist:
-        return False
-    return True
+    return get_trust(TRUST_ID) is not None

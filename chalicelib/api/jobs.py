@@ -1,4 +1,4 @@
-"""Background handlers: the overdue sweep (scheduled) and push delivery (the main table's stream).
+"""Background handlers: the overdue sweep (scheduled) and the main table's stream.
 
 In AWS, EventBridge and Lambda's stream reader call these; ``make run`` calls the same functions
 itself (scripts/drivers.py), because ``chalice local`` runs neither.
@@ -12,7 +12,7 @@ from chalice import Blueprint, Rate
 
 from chalicelib import clock
 from chalicelib.logs import log_event
-from chalicelib.services import overdue
+from chalicelib.services import overdue, stream
 from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
@@ -36,10 +36,8 @@ STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:eu-west-2:000000000000:table/teamline
 
 
 def deliver_pushes(images: list[dict[str, Any]]) -> Any:
-    """Push notifications for newly stored messages (the push code is loaded only in this function's Lambda)."""
-    from chalicelib.push import dispatch
-
-    return dispatch.handle_new_images(images, now=clock.now(), send=dispatch.default_send)
+    """Run the stream consumers (push delivery first) over newly inserted items; returns push's result."""
+    return stream.handle_inserts(images, clock.now())[0]
 
 
 @bp.on_dynamodb_record(stream_arn=get_settings().main_stream_arn or STREAM_ARN_PLACEHOLDER, batch_size=25,

@@ -11,14 +11,15 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.access import StaffTeam, access_staff_team
+from chalicelib.access import access_staff_team
 from chalicelib.domain import auto_reply
 from chalicelib.domain.availability import Closure, Pause, policy_to_dict
 from chalicelib.errors import TeamlineError, ValidationError
-from chalicelib.services import team_settings
-from chalicelib.services.accounts import team_roster
-from chalicelib.services.team_policy import policy_of
-from chalicelib.web import policy_forms, present
+from chalicelib.models.team import roster as team_roster
+from chalicelib.models.team import team_policy as policy_of
+from chalicelib.scopes import StaffTeam
+from chalicelib.services import present, team_settings
+from chalicelib.web import policy_forms
 from chalicelib.web.responses import Json, Page, Redirect
 from chalicelib.web.routing import RequestContext, route
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from chalicelib.models.items import PatientItem, SessionItem, StaffItem
+from chalicelib.models.people import PatientItem, StaffItem
+from chalicelib.models.session import SessionItem
 
 ROLE_CLINICIAN = "clinician"
 ROLE_LEAD = "lead"
@@ -45,9 +46,6 @@ class Actor(NamedTuple):
     def role_in(self, team_id: str) -> str | None:
         """This staff member's role in a team, or None."""
         return self.team_roles.get(team_id)
-
-    def leads(self, team_id: str) -> bool:
-        return self.role_in(team_id) == ROLE_LEAD
 
     @property
     def csrf_token(self) -> str:

@@ -14,7 +14,7 @@ from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from chalicelib.errors import RateLimited
 from chalicelib.models import db, keys
-from chalicelib.models.items import RateCounterItem
+from chalicelib.models.ratelimit import RateCounterItem
 
 
 class Limit(NamedTuple):

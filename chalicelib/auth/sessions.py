@@ -20,7 +20,7 @@ from typing import NamedTuple
 from chalicelib.errors import Unauthenticated
 from chalicelib.ids import new_token, token_hash
 from chalicelib.models import keys
-from chalicelib.models.items import SessionItem
+from chalicelib.models.session import SessionItem, new_session_item
 
 STAFF_IDLE = timedelta(minutes=30)
 STAFF_ABSOLUTE = timedelta(hours=12)
@@ -67,20 +67,9 @@ def new_session(now: datetime, actor_kind: str, actor_id: str, device_label: str
     token = new_token()
     idle, absolute = (STAFF_IDLE, STAFF_ABSOLUTE) if actor_kind == "staff" else (PATIENT_IDLE, PATIENT_ABSOLUTE)
     absolute_expiry = now + absolute
-    item = SessionItem(
-        *keys.session(token_hash(token)),
-        actor_kind=actor_kind,
-        actor_id=actor_id,
-        csrf_token=new_token(),
-        created_at=now,
-        last_seen_at=now,
-        absolute_expiry=absolute_expiry,
-        idle_timeout_seconds=int(idle.total_seconds()),
-        device_label=device_label[:80],
-        gsi1pk=keys.actor_sessions(actor_id),
-        gsi1sk=keys.iso(now),
-        expires_at=min(absolute_expiry, now + idle),
-    )
+    item = new_session_item(token_hash(token), actor_kind, actor_id, csrf_token=new_token(), now=now,
+                            absolute_expiry=absolute_expiry, idle_seconds=int(idle.total_seconds()),
+                            device_label=device_label[:80], expires_at=min(absolute_expiry, now + idle))
     return item, Credential(actor_kind, actor_id, token)
 
 

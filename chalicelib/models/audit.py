@@ -1,16 +1,22 @@
-"""Audit events: what happened, who did it, whose data it touched. Written in the same transaction as the change."""
+"""Audit events: what happened, who did it, whose data it touched. Written in the same transaction as the change.
+
+The audit table is partitioned by UTC day and sorted by time; two indexes answer the IG lead's
+other questions: everything that touched one patient (``by_subject``) and everything one person did
+(``by_actor``). Rows hold ids and codes, never message text.
+"""
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, NamedTuple, Protocol
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from chalicelib.ids import new_id
+from chalicelib.models import cursor, keys
 from chalicelib.models.base import AuditItem
-from chalicelib.models.keys import iso
+from chalicelib.models.db import storage
 
 
 class AuditEventType(enum.StrEnum):
@@ -32,9 +38,7 @@ class AuditEventType(enum.StrEnum):
     PATIENT_REINVITED = "patient.reinvited"
     INVITE_ACCEPTED = "invite.accepted"
     MESSAGE_SENT = "message.sent"
-    AUTO_REPLY_SENT = "message.auto_reply"
     CONVERSATION_VIEWED = "conversation.viewed"
-    INBOX_VIEWED = "inbox.viewed"
     POLICY_CHANGED = "team.policy_changed"
     AUTO_REPLIES_CHANGED = "team.auto_replies_changed"
     AWAY_SET = "staff.away_set"
@@ -61,32 +65,101 @@ class AuditEvent(AuditItem):
     detail = JSONAttribute(null=True)
 
 
-def audit_event(
-    now: datetime,
-    event_type: AuditEventType,
-    *,
-    actor_kind: str,
-    actor_id: str | None,
-    trust_id: str | None = None,
-    team_id: str | None = None,
-    patient_id: str | None = None,
-    message_id: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Build (not save) an audit row; services add it to the transaction that makes the change."""
-    stamp = iso(now)
+class Who(Protocol):
+    """Whoever did the audited thing: an ``auth.actor.Actor``, or a ``Someone`` for sign-in and jobs."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def id(self) -> str | None: ...
+
+    @property
+    def trust_id(self) -> str | None: ...
+
+
+class Someone(NamedTuple):
+    """A doer without a session: a person failing to sign in, the system running a job."""
+
+    kind: str  # staff | patient | system
+    id: str | None
+    trust_id: str | None
+
+
+def system(trust_id: str | None = None) -> Someone:
+    """Teamline itself (a scheduled job, the command line)."""
+    return Someone("system", None, trust_id)
+
+
+def audit_event(now: datetime, event_type: AuditEventType, who: Who, *, team_id: str | None = None,
+                patient_id: str | None = None, message_id: str | None = None,
+                detail: dict[str, Any] | None = None) -> AuditEvent:
+    """Build (not save) an audit row; services add it to the transaction that makes the change.
+
+    A patient's own actions are about their own data, so the patient is the subject unless another is named.
+    """
+    if patient_id is None and who.kind == "patient":
+        patient_id = who.id
     return AuditEvent(
-        pk=f"DAY#{stamp[:10]}",
-        sk=f"{stamp}#{new_id(now)}",
-        subject=f"PATIENT#{patient_id}" if patient_id else None,
-        actor=f"{actor_kind.upper()}#{actor_id}" if actor_id else actor_kind.upper(),
+        pk=keys.audit_day(keys.iso(now)[:10]),
+        sk=keys.audit_sk(now, new_id(now)),
+        subject=keys.audit_subject(patient_id) if patient_id else None,
+        actor=keys.audit_actor(who.kind, who.id),
         event_type=event_type.value,
         at=now,
-        actor_kind=actor_kind,
-        actor_id=actor_id,
-        trust_id=trust_id,
+        actor_kind=who.kind,
+        actor_id=who.id,
+        trust_id=who.trust_id,
         team_id=team_id,
         patient_id=patient_id,
         message_id=message_id,
         detail=detail,
     )
+
+
+def record(event: AuditEvent) -> None:
+    """Save an audit row on its own (only where there is no other write to share a transaction with)."""
+    with storage():
+        event.save()
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+class EventPage(NamedTuple):
+    """Audit rows, newest first, and the cursor for older ones."""
+
+    events: list[AuditEvent]
+    next_cursor: str | None
+
+
+def _page(results: Any, trust_id: str) -> EventPage:
+    with storage():
+        events: list[AuditEvent] = [e for e in results if e.trust_id in (None, trust_id)]
+        next_key = results.last_evaluated_key
+    return EventPage(events, cursor.encode(next_key) if len(events) == PAGE_SIZE else None)
+
+
+def about_patient(patient_id: str, trust_id: str, cursor_text: str | None = None) -> EventPage:
+    """Everything that touched one patient's data, newest first (one Query on ``by_subject``)."""
+    subject = keys.audit_subject(patient_id)
+    start = cursor.decode(cursor_text, names={"pk", "sk", "subject"}, partition=("subject", subject))
+    return _page(AuditEvent.by_subject.query(subject, scan_index_forward=False, limit=PAGE_SIZE,
+                                             last_evaluated_key=start), trust_id)
+
+
+def by_staff(staff_id: str, trust_id: str, cursor_text: str | None = None) -> EventPage:
+    """Everything one staff member did, newest first (one Query on ``by_actor``)."""
+    actor = keys.audit_actor("staff", staff_id)
+    start = cursor.decode(cursor_text, names={"pk", "sk", "actor"}, partition=("actor", actor))
+    return _page(AuditEvent.by_actor.query(actor, scan_index_forward=False, limit=PAGE_SIZE,
+                                           last_evaluated_key=start), trust_id)
+
+
+def on_day(day: date, trust_id: str, cursor_text: str | None = None) -> EventPage:
+    """One UTC day's events, newest first (one Query on the table's own partition)."""
+    pk = keys.audit_day(day.isoformat())
+    start = cursor.decode(cursor_text, names={"pk", "sk"}, partition=("pk", pk))
+    return _page(AuditEvent.query(pk, scan_index_forward=False, limit=PAGE_SIZE, last_evaluated_key=start), trust_id)

@@ -1,8 +1,8 @@
 """The one place that talks to DynamoDB outside PynamoDB's model methods.
 
 It owns: the shared connection used for cross-item reads and transactions, turning botocore and
-PynamoDB faults into Teamline's own errors, and a call observer so tests and benchmarks can count
-round trips (``observe_calls``) without patching anything.
+PynamoDB faults into Teamline's own errors (``storage``), and a call observer so tests and
+benchmarks can count round trips (``observe_calls``) without patching anything.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from botocore import handlers as _botocore_handlers
+from botocore.exceptions import BotoCoreError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -73,6 +74,23 @@ def observe_calls(counter: CallCounter | None = None) -> Iterator[CallCounter]:
     finally:
         with _listeners_lock:
             _listeners.remove(counter)
+
+
+# --- faults -----------------------------------------------------------------------------------------
+
+
+@contextmanager
+def storage() -> Iterator[None]:
+    """Turn a DynamoDB fault inside the block into ``ServiceUnavailable`` (503: nothing changed, try again).
+
+    Every read helper in ``chalicelib.models`` runs its calls inside this, so no caller has to know
+    PynamoDB's or botocore's exception types. Conditional-write failures are *not* faults: writers that
+    expect them (a guard item, a revision check) catch ``TransactWriteError`` themselves, outside.
+    """
+    try:
+        yield
+    except (PynamoDBException, BotoCoreError) as exc:
+        raise ServiceUnavailable() from exc
 
 
 # --- shared connection ----------------------------------------------------------------------------
@@ -136,6 +154,26 @@ def transaction() -> Transaction:
     return Transaction()
 
 
+@contextmanager
+def committed() -> Iterator[Transaction]:
+    """A transaction for writes whose conditions are not expected to fail: any failure is a 503.
+
+    Use it where a cancelled transaction can only mean trouble (no guard item, no revision check whose
+    failure the caller handles); writers that expect a condition to fail use ``transaction()``.
+    """
+    tx = Transaction()
+    try:
+        with tx:
+            yield tx
+    except (PynamoDBException, BotoCoreError) as exc:
+        raise ServiceUnavailable() from exc
+
+
+def _register_kinds() -> None:
+    """Import every item kind, so a BatchGetItem can turn any ``kind`` it meets into its class."""
+    from chalicelib.models import conversation, invite, people, push, ratelimit, session, team  # noqa: F401
+
+
 def batch_get(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], MainItem]:
     """Fetch main-table items by key in one BatchGetItem; missing items are simply absent.
 
@@ -144,10 +182,20 @@ def batch_get(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], MainItem
     wanted = list(dict.fromkeys(keys))
     if not wanted:
         return {}
-    try:
+    _register_kinds()
+    with storage():
         return {item.key: item for item in MainItem.batch_get(wanted)}
-    except PynamoDBException as exc:
-        raise ServiceUnavailable() from exc
+
+
+def get(key: tuple[str, str], kind: type[MainItem], *, consistent: bool = False) -> Any:
+    """One item of an expected kind by key (GetItem), or None if absent or of another kind."""
+    _register_kinds()
+    with storage():
+        try:
+            item = MainItem.get(*key, consistent_read=consistent)
+        except MainItem.DoesNotExist:
+            return None
+    return item if isinstance(item, kind) else None
 
 
 def cancellation_codes(error: TransactWriteError) -> list[str | None]:

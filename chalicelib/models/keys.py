@@ -13,6 +13,7 @@ META = "META"  # sort key of a partition's own record (trust, team, staff, patie
 CONVERSATION_SK = "~CONV"
 MESSAGE_PREFIX = "MSG#"
 CLIENT_ID_PREFIX = "CMID#"
+TEAM_MEMBER_PREFIX = "STAFF#"
 
 
 def iso(at: datetime) -> str:
@@ -24,16 +25,16 @@ def trust(trust_id: str) -> tuple[str, str]:
     return f"TRUST#{trust_id}", META
 
 
+def team_pk(team_id: str) -> str:
+    return f"TEAM#{team_id}"
+
+
 def team(team_id: str) -> tuple[str, str]:
-    return f"TEAM#{team_id}", META
+    return team_pk(team_id), META
 
 
 def team_member(team_id: str, staff_id: str) -> tuple[str, str]:
-    return f"TEAM#{team_id}", f"STAFF#{staff_id}"
-
-
-def team_members_prefix() -> str:
-    return "STAFF#"
+    return team_pk(team_id), f"{TEAM_MEMBER_PREFIX}{staff_id}"
 
 
 def staff(staff_id: str) -> tuple[str, str]:
@@ -106,6 +107,7 @@ ALL_TRUSTS = "TRUSTS"  # gsi1 partition listing every Trust (for jobs that walk 
 
 
 def assigned(staff_id: str) -> str:
+    """gsi4 partition: the conversations one clinician holds."""
     return f"ASSIGNED#{staff_id}"
 
 
@@ -131,3 +133,56 @@ def team_due(team_id: str) -> str:
 
 def team_patients(team_id: str) -> str:
     return f"PATIENTS#{team_id}"
+
+
+# --- secondary index sort keys ---------------------------------------------------------------------
+
+
+def inbox_sk(waiting: bool, last_activity: datetime, patient_id: str) -> str:
+    """gsi1 (inbox) and gsi4 (assigned) order: waiting conversations first, then newest activity first.
+
+    Read with a descending Query, "1#..." (waiting) sorts before "0#..." (answered).
+    """
+    return f"{1 if waiting else 0}#{iso(last_activity)}#{patient_id}"
+
+
+def due_sk(reply_by: datetime, patient_id: str) -> str:
+    """gsi2 (due) order: by reply-by, earliest first."""
+    return f"{iso(reply_by)}#{patient_id}"
+
+
+def due_upto(now: datetime) -> str:
+    """The gsi2 sort key bound that takes in every reply-by at or before ``now`` ("~" sorts after "#<id>")."""
+    return f"{iso(now)}~"
+
+
+def by_name_sk(family: str, given: str, item_id: str) -> str:
+    """Alphabetical order of people (a team's patients on gsi3, a Trust's staff on gsi1)."""
+    return f"{family.lower()}#{given.lower()}#{item_id}"
+
+
+def team_name_sk(name: str, team_id: str) -> str:
+    """A Trust's teams in alphabetical order (gsi1)."""
+    return f"{name.lower()}#{team_id}"
+
+
+# --- audit table ---------------------------------------------------------------------------------------
+
+
+def audit_day(day_iso: str) -> str:
+    """The audit table's partition for one UTC day (``YYYY-MM-DD``)."""
+    return f"DAY#{day_iso}"
+
+
+def audit_sk(at: datetime, event_id: str) -> str:
+    return f"{iso(at)}#{event_id}"
+
+
+def audit_subject(patient_id: str) -> str:
+    """``by_subject`` partition: everything that touched one patient's data."""
+    return f"PATIENT#{patient_id}"
+
+
+def audit_actor(kind: str, actor_id: str | None) -> str:
+    """``by_actor`` partition: everything one person (or the system) did."""
+    return f"{kind.upper()}#{actor_id}" if actor_id else kind.upper()

@@ -7,10 +7,14 @@ locally it sits in an untracked file, in AWS in an SSM SecureString read on the 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import ConfigurationError
 from chalicelib.push.vapid import SsmKeySource, VapidKeys, default_ssm_client_factory, load_local_keys
 from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from chalicelib.push.sender import DeliveryResult
 
 
 @lru_cache(maxsize=1)
@@ -46,3 +50,24 @@ def public_key() -> str | None:
         except (OSError, ConfigurationError):
             return None
     return None
+
+
+_sender: Any = None
+
+
+def default_send(*args: Any, **kwargs: Any) -> DeliveryResult:
+    """Send with this process's PushSender (built on first use, with the configured VAPID keys)."""
+    global _sender
+    if _sender is None:
+        from chalicelib.push.sender import PushSender
+
+        # Stream batches run in a Lambda with a longer timeout than API requests; keep retries inside it.
+        _sender = PushSender(vapid_keys, max_attempts=3, max_delay=10.0, timeout=5.0)
+    result: DeliveryResult = _sender.send(*args, **kwargs)
+    return result
+
+
+def reset_sender() -> None:
+    """Forget the process's PushSender, so the next push builds one from the current settings (tests)."""
+    global _sender
+    _sender = None

@@ -13,16 +13,19 @@ import secrets
 from datetime import datetime
 from typing import NamedTuple
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.auth.actor import TEAM_ROLES, Actor
 from chalicelib.auth.passwords import check_new_password, hash_password, verify_password
 from chalicelib.domain.people import clean_email, clean_name
 from chalicelib.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, SignInFailed, ValidationError
 from chalicelib.ids import new_id
-from chalicelib.models import db, keys
-from chalicelib.models.audit import AuditEventType, audit_event
-from chalicelib.models.items import StaffEmailItem, StaffItem, TeamItem, TeamMemberItem, TrustItem
+from chalicelib.models import db
+from chalicelib.models import people as people_store
+from chalicelib.models import team as team_store
+from chalicelib.models.audit import AuditEventType, audit_event, system
+from chalicelib.models.people import StaffEmailItem, StaffItem
+from chalicelib.models.team import TeamItem, TrustItem
 from chalicelib.services.signin import revoke_all_sessions
 
 
@@ -50,18 +53,16 @@ def do_bootstrap_trust(now: datetime, *, trust_name: str, email: str, given_name
                        password: str, trust_id: str | None = None) -> tuple[TrustItem, StaffItem]:
     """Create the Trust and its first admin (the command-line set-up step)."""
     trust_id = trust_id or new_id(now)
-    trust = TrustItem(*keys.trust(trust_id), trust_id=trust_id, name=trust_name.strip(), created_at=now,
-                      gsi1pk=keys.ALL_TRUSTS, gsi1sk=f"{trust_name.strip().lower()}#{trust_id}")
+    trust = team_store.new_trust(trust_id, trust_name.strip(), now)
     staff = _new_staff(now, trust_id, email=email, given_name=given_name, family_name=family_name,
                        job_title="Trust admin", password=check_new_password(password), is_trust_admin=True,
                        must_change=False)
     with db.transaction() as tx:
         tx.save(trust)
         tx.save(staff)
-        tx.save(StaffEmailItem(*keys.staff_email(staff.email), staff_id=staff.staff_id),
-                condition=StaffEmailItem.pk.does_not_exist())
-        tx.save(audit_event(now, AuditEventType.TRUST_ADMIN_CREATED, actor_kind="system", actor_id=None,
-                            trust_id=trust_id, detail={"staff_id": staff.staff_id}))
+        tx.save(people_store.email_claim(staff.email, staff.staff_id), condition=StaffEmailItem.pk.does_not_exist())
+        tx.save(audit_event(now, AuditEventType.TRUST_ADMIN_CREATED, system(trust_id),
+                            detail={"staff_id": staff.staff_id}))
     return trust, staff
 
 
@@ -70,22 +71,9 @@ def _new_staff(now: datetime, trust_id: str, *, email: object, given_name: objec
     staff_id = new_id(now)
     given = clean_name(given_name, field="given_name", label="first name")
     family = clean_name(family_name, field="family_name", label="last name")
-    return StaffItem(
-        *keys.staff(staff_id),
-        staff_id=staff_id,
-        trust_id=trust_id,
-        email=clean_email(email),
-        given_name=given,
-        family_name=family,
-        job_title=_clean_job_title(job_title),
-        password_hash=hash_password(password),
-        is_trust_admin=is_trust_admin,
-        team_roles={},
-        must_change_password=must_change,
-        created_at=now,
-        gsi1pk=keys.trust_staff(trust_id),
-        gsi1sk=f"{family.lower()}#{given.lower()}#{staff_id}",
-    )
+    return people_store.new_staff(staff_id, trust_id, email=clean_email(email), given_name=given, family_name=family,
+                                  job_title=_clean_job_title(job_title), password_hash=hash_password(password),
+                                  is_trust_admin=is_trust_admin, must_change_password=must_change, now=now)
 
 
 def do_create_team(now: datetime, admin: Actor, *, name: object, description: object = "", phone: object = "") -> TeamItem:
@@ -98,13 +86,11 @@ def do_create_team(now: datetime, admin: Actor, *, name: object, description: ob
     if len(about) > 200:
         raise ValidationError("Keep the description to 200 characters or fewer.", field="description")
     team_id = new_id(now)
-    team = TeamItem(*keys.team(team_id), team_id=team_id, trust_id=admin.trust_id, name=team_name, description=about,
-                    phone=_clean_phone(phone), created_at=now, gsi1pk=keys.trust_teams(admin.trust_id),
-                    gsi1sk=f"{team_name.lower()}#{team_id}")
-    with db.transaction() as tx:
+    team = team_store.new_team(team_id, admin.trust_id, name=team_name, description=about, phone=_clean_phone(phone),
+                               now=now)
+    with db.committed() as tx:
         tx.save(team, condition=TeamItem.pk.does_not_exist())
-        tx.save(audit_event(now, AuditEventType.TEAM_CREATED, actor_kind="staff", actor_id=admin.id,
-                            trust_id=admin.trust_id, team_id=team_id))
+        tx.save(audit_event(now, AuditEventType.TEAM_CREATED, admin, team_id=team_id))
     return team
 
 
@@ -121,12 +107,10 @@ def _require_admin(actor: Actor) -> None:
 
 
 def _teams_of_trust(trust_id: str, team_ids: list[str]) -> dict[str, TeamItem]:
-    found = db.batch_get([keys.team(t) for t in team_ids])
-    teams = {t: found.get(keys.team(t)) for t in team_ids}
-    for team in teams.values():
-        if not isinstance(team, TeamItem) or team.trust_id != trust_id:
-            raise ValidationError("Choose teams from your Trust.", field="team_id")
-    return teams  # type: ignore[return-value]
+    teams = team_store.teams_by_id(team_ids)
+    if len(teams) != len(set(team_ids)) or any(team.trust_id != trust_id for team in teams.values()):
+        raise ValidationError("Choose teams from your Trust.", field="team_id")
+    return teams
 
 
 def do_create_staff(now: datetime, admin: Actor, *, email: object, given_name: object, family_name: object,
@@ -147,13 +131,12 @@ def do_create_staff(now: datetime, admin: Actor, *, email: object, given_name: o
     try:
         with tx:
             tx.save(staff, label="staff")
-            tx.save(StaffEmailItem(*keys.staff_email(staff.email), staff_id=staff.staff_id),
+            tx.save(people_store.email_claim(staff.email, staff.staff_id),
                     condition=StaffEmailItem.pk.does_not_exist(), label="email")
             for team_id, role in roles.items():
                 tx.save(_member(teams[team_id], staff, role), label="member")
-            tx.save(audit_event(now, AuditEventType.STAFF_CREATED, actor_kind="staff", actor_id=admin.id,
-                                trust_id=admin.trust_id, detail={"staff_id": staff.staff_id, "roles": roles,
-                                                                 "trust_admin": is_trust_admin}), label="audit")
+            tx.save(audit_event(now, AuditEventType.STAFF_CREATED, admin, detail={
+                "staff_id": staff.staff_id, "roles": roles, "trust_admin": is_trust_admin}), label="audit")
     except TransactWriteError as exc:
         if "email" in tx.failed_labels(exc):
             raise Conflict("Someone already has a Teamline account with that email address.", field="email") from exc
@@ -161,22 +144,16 @@ def do_create_staff(now: datetime, admin: Actor, *, email: object, given_name: o
     return NewStaff(staff, password)
 
 
-def _member(team: TeamItem, staff: StaffItem, role: str) -> TeamMemberItem:
-    return TeamMemberItem(*keys.team_member(team.team_id, staff.staff_id), team_id=team.team_id,
-                          staff_id=staff.staff_id, role=role, display_name=staff.display_name,
-                          job_title=staff.job_title)
+def _member(team: TeamItem, staff: StaffItem, role: str) -> team_store.TeamMemberItem:
+    return team_store.new_member(team.team_id, staff.staff_id, role=role, display_name=staff.display_name,
+                                 job_title=staff.job_title)
 
 
 def load_staff(admin: Actor, staff_id: str) -> StaffItem:
     """A staff member of the admin's Trust, or NotFound."""
     _require_admin(admin)
-    try:
-        staff = StaffItem.get(*keys.staff(staff_id))
-    except DoesNotExist as exc:
-        raise NotFound("We could not find that staff member.") from exc
-    except PynamoDBException as exc:
-        raise ServiceUnavailable() from exc
-    if staff.trust_id != admin.trust_id:
+    staff = people_store.get_staff(staff_id)
+    if staff is None or staff.trust_id != admin.trust_id:
         raise NotFound("We could not find that staff member.")
     return staff
 
@@ -202,11 +179,10 @@ def do_set_team_role(now: datetime, admin: Actor, staff_id: str, *, team_id: str
             tx.update(staff, actions=[StaffItem.team_roles.set(roles)], condition=StaffItem.team_roles == before,
                       label="staff")
             if role is None:
-                tx.delete(TeamMemberItem(*keys.team_member(team_id, staff_id)), label="member")
+                tx.delete(team_store.member_key(team_id, staff_id), label="member")
             else:
                 tx.save(_member(team, staff, role), label="member")
-            tx.save(audit_event(now, AuditEventType.STAFF_ROLE_CHANGED, actor_kind="staff", actor_id=admin.id,
-                                trust_id=admin.trust_id, team_id=team_id,
+            tx.save(audit_event(now, AuditEventType.STAFF_ROLE_CHANGED, admin, team_id=team_id,
                                 detail={"staff_id": staff_id, "role": role}), label="audit")
     except TransactWriteError as exc:
         if tx.failed_labels(exc):
@@ -220,11 +196,10 @@ def do_reset_staff_password(now: datetime, admin: Actor, staff_id: str) -> str:
     """Set a one-time password for a staff member, end their sessions, and return the password."""
     staff = load_staff(admin, staff_id)
     password = _one_time_password()
-    with db.transaction() as tx:
+    with db.committed() as tx:
         tx.update(staff, actions=[StaffItem.password_hash.set(hash_password(password)),
                                   StaffItem.must_change_password.set(True)])
-        tx.save(audit_event(now, AuditEventType.STAFF_PASSWORD_RESET, actor_kind="staff", actor_id=admin.id,
-                            trust_id=admin.trust_id, detail={"staff_id": staff_id}))
+        tx.save(audit_event(now, AuditEventType.STAFF_PASSWORD_RESET, admin, detail={"staff_id": staff_id}))
     revoke_all_sessions(staff_id)
     return password
 
@@ -241,33 +216,23 @@ def do_change_own_password(now: datetime, actor: Actor, *, current: object, new:
         raise ValidationError("The two new passwords do not match.", field="confirm_password")
     if verify_password(staff.password_hash, new_text):
         raise ValidationError("Choose a password you have not used here before.", field="new_password")
-    with db.transaction() as tx:
+    with db.committed() as tx:
         tx.update(staff, actions=[StaffItem.password_hash.set(hash_password(new_text)),
                                   StaffItem.must_change_password.set(False)])
-        tx.save(audit_event(now, AuditEventType.STAFF_PASSWORD_CHANGED, actor_kind="staff", actor_id=staff.staff_id,
-                            trust_id=staff.trust_id))
+        tx.save(audit_event(now, AuditEventType.STAFF_PASSWORD_CHANGED, actor))
     revoke_all_sessions(staff.staff_id, keep=actor.session.pk)
 
 
 def list_trust_teams(trust_id: str) -> list[TeamItem]:
-    """All teams of a Trust by name (one Query on gsi1)."""
-    return [t for t in TeamItem.by_gsi1.query(keys.trust_teams(trust_id)) if isinstance(t, TeamItem)]
+    """All teams of a Trust by name."""
+    return team_store.trust_teams(trust_id)
 
 
 def list_trust_staff(trust_id: str) -> list[StaffItem]:
-    """All staff of a Trust by family name (one Query on gsi1)."""
-    return [s for s in StaffItem.by_gsi1.query(keys.trust_staff(trust_id)) if isinstance(s, StaffItem)]
-
-
-def team_roster(team_id: str) -> list[TeamMemberItem]:
-    """A team's staff and their roles (one Query in the team's partition)."""
-    return [m for m in TeamMemberItem.query(f"TEAM#{team_id}", TeamMemberItem.sk.startswith(keys.team_members_prefix()))
-            if isinstance(m, TeamMemberItem)]
+    """All staff of a Trust by family name."""
+    return people_store.trust_staff(trust_id)
 
 
 def get_trust(trust_id: str) -> TrustItem | None:
     """A Trust record."""
-    try:
-        return TrustItem.get(*keys.trust(trust_id))
-    except DoesNotExist:
-        return None
+    return team_store.get_trust(trust_id)

@@ -17,23 +17,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.access import StaffTeam
 from chalicelib.auth import ratelimit, sessions
 from chalicelib.auth.passwords import check_new_password, hash_password
 from chalicelib.domain.people import clean_date_of_birth, clean_name, clean_nhs_number, clean_username
 from chalicelib.errors import Conflict, Gone, NotFound, ServiceUnavailable, ValidationError
 from chalicelib.ids import format_invite_code, new_id, new_invite_code, normalise_invite_code, token_hash
-from chalicelib.models import db, keys
-from chalicelib.models.audit import AuditEventType, audit_event
-from chalicelib.models.items import (
-    ConversationItem,
-    InviteItem,
-    NhsNumberItem,
-    PatientItem,
-    UsernameItem,
-)
+from chalicelib.models import conversation as conversation_store
+from chalicelib.models import db
+from chalicelib.models import people as people_store
+from chalicelib.models.audit import AuditEventType, Someone, audit_event
+from chalicelib.models.conversation import ConversationItem
+from chalicelib.models.invite import InviteItem, get_invite, new_invite
+from chalicelib.models.people import NhsNumberItem, PatientItem, UsernameItem
+from chalicelib.scopes import StaffTeam
 from chalicelib.services.signin import SignedIn, revoke_all_sessions
 
 INVITE_LIFETIME = timedelta(days=7)
@@ -48,22 +46,14 @@ class InviteResult(NamedTuple):
     relink: bool
 
 
-def _code_key(code: str) -> tuple[str, str]:
-    return keys.invite(token_hash(normalise_invite_code(code)))
+def _code_hash(code: str) -> str:
+    return token_hash(normalise_invite_code(code))
 
 
 def _new_invite(now: datetime, patient_id: str, team_id: str, created_by: str, purpose: str) -> tuple[InviteItem, str]:
     code = new_invite_code()
-    item = InviteItem(
-        *_code_key(code),
-        patient_id=patient_id,
-        team_id=team_id,
-        created_by=created_by,
-        created_at=now,
-        valid_until=now + INVITE_LIFETIME,
-        purpose=purpose,
-        expires_at=now + INVITE_LIFETIME + timedelta(days=1),
-    )
+    item = new_invite(_code_hash(code), patient_id=patient_id, team_id=team_id, created_by=created_by, now=now,
+                      valid_until=now + INVITE_LIFETIME, purpose=purpose)
     return item, code
 
 
@@ -79,29 +69,17 @@ def do_invite_patient(
     trust_id = st.actor.trust_id
     existing: PatientItem | None = None
     if number:
-        claim = db.batch_get([keys.nhs_number(trust_id, number)]).get(keys.nhs_number(trust_id, number))
-        if isinstance(claim, NhsNumberItem):
-            found = db.batch_get([keys.patient(claim.patient_id)]).get(keys.patient(claim.patient_id))
-            if not isinstance(found, PatientItem) or found.date_of_birth != dob:
+        claimed_by = people_store.patient_id_by_nhs_number(trust_id, number)
+        if claimed_by is not None:
+            found = people_store.get_patient(claimed_by)
+            if found is None or found.date_of_birth != dob:
                 raise Conflict(
                     "That NHS number is already registered with a different date of birth. Check both and try again.",
                     field="nhs_number",
                 )
             existing = found
-    patient = existing or PatientItem(
-        *keys.patient(new_id(now)),
-        patient_id="",
-        trust_id=trust_id,
-        given_name=given,
-        family_name=family,
-        date_of_birth=dob,
-        nhs_number=number,
-        status="invited",
-        teams={},
-        created_at=now,
-    )
-    if not existing:
-        patient.patient_id = patient.pk.split("#", 1)[1]
+    patient = existing or people_store.new_patient(new_id(now), trust_id, given_name=given, family_name=family,
+                                                   date_of_birth=dob, nhs_number=number, now=now)
     relink = bool(existing and st.team.team_id in (existing.teams or {}))
     invite, code = _new_invite(now, patient.patient_id, st.team.team_id, st.actor.id, "relink" if relink else "join")
     try:
@@ -109,14 +87,11 @@ def do_invite_patient(
             if not existing:
                 tx.save(patient, condition=PatientItem.pk.does_not_exist())
                 if number:
-                    tx.save(
-                        NhsNumberItem(*keys.nhs_number(trust_id, number), patient_id=patient.patient_id),
-                        condition=NhsNumberItem.pk.does_not_exist(),
-                    )
+                    tx.save(people_store.nhs_number_claim(trust_id, number, patient.patient_id),
+                            condition=NhsNumberItem.pk.does_not_exist())
             tx.save(invite, condition=InviteItem.pk.does_not_exist())
-            tx.save(audit_event(now, AuditEventType.PATIENT_INVITED, actor_kind="staff", actor_id=st.actor.id,
-                                trust_id=trust_id, team_id=st.team.team_id, patient_id=patient.patient_id,
-                                detail={"relink": relink}))
+            tx.save(audit_event(now, AuditEventType.PATIENT_INVITED, st.actor, team_id=st.team.team_id,
+                                patient_id=patient.patient_id, detail={"relink": relink}))
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in db.cancellation_codes(exc):
             raise Conflict("Someone else just registered that NHS number. Please try again.", field="nhs_number") from exc
@@ -126,18 +101,15 @@ def do_invite_patient(
 
 def do_reinvite_patient(st: StaffTeam, now: datetime, patient_id: str) -> InviteResult:
     """Issue a fresh code for a patient of this team (a lost phone or forgotten password); history is kept."""
-    found = db.batch_get([keys.patient(patient_id), keys.conversation(st.team.team_id, patient_id)])
-    patient = found.get(keys.patient(patient_id))
-    in_team = isinstance(patient, PatientItem) and (
-        st.team.team_id in (patient.teams or {}) or isinstance(found.get(keys.conversation(st.team.team_id, patient_id)), ConversationItem)
-    )
-    if not isinstance(patient, PatientItem) or not in_team or patient.trust_id != st.actor.trust_id:
+    patient, conversation = conversation_store.patient_and_conversation(patient_id, st.team.team_id)
+    in_team = patient is not None and (st.team.team_id in (patient.teams or {}) or conversation is not None)
+    if patient is None or not in_team or patient.trust_id != st.actor.trust_id:
         raise NotFound("We could not find that patient in this team.")
     invite, code = _new_invite(now, patient_id, st.team.team_id, st.actor.id, "relink")
-    with db.transaction() as tx:
+    with db.committed() as tx:
         tx.save(invite, condition=InviteItem.pk.does_not_exist())
-        tx.save(audit_event(now, AuditEventType.PATIENT_REINVITED, actor_kind="staff", actor_id=st.actor.id,
-                            trust_id=st.actor.trust_id, team_id=st.team.team_id, patient_id=patient_id))
+        tx.save(audit_event(now, AuditEventType.PATIENT_REINVITED, st.actor, team_id=st.team.team_id,
+                            patient_id=patient_id))
     return InviteResult(format_invite_code(code), invite.valid_until, patient, True)
 
 
@@ -154,13 +126,8 @@ def _load_invite(now: datetime, code: object, address: str) -> tuple[InviteItem,
     ratelimit.hit(now, (ratelimit.INVITE_PER_ADDRESS, address))
     if len(normalised) != 10:
         raise ValidationError("Enter the 10-character code from your care team, for example K7QM-3XVA-HP.", field="code")
-    try:
-        invite = InviteItem.get(*_code_key(normalised))
-    except DoesNotExist as exc:
-        raise NotFound("That code is not right. Check it, or ask your care team for a new one.", field="code") from exc
-    except PynamoDBException as exc:
-        raise ServiceUnavailable() from exc
-    if not isinstance(invite, InviteItem):
+    invite = get_invite(_code_hash(normalised))
+    if invite is None:
         raise NotFound("That code is not right. Check it, or ask your care team for a new one.", field="code")
     if invite.used_at is not None:
         raise Gone("That code has already been used. Ask your care team for a new one.", field="code")
@@ -174,10 +141,9 @@ def check_invite(now: datetime, *, code: object, date_of_birth: str, address: st
     invite, normalised = _load_invite(now, code, address)
     # Only wrong birthdays count against the code, so a patient who mistyped a few times can still finish.
     ratelimit.check(now, ratelimit.INVITE_DOB_PER_CODE, token_hash(normalised))
-    try:
-        patient = PatientItem.get(*keys.patient(invite.patient_id))
-    except (DoesNotExist, PynamoDBException) as exc:
-        raise ServiceUnavailable() from exc
+    patient = people_store.get_patient(invite.patient_id)
+    if patient is None:  # an invite is written with (or after) its patient; this cannot happen
+        raise ServiceUnavailable()
     if patient.date_of_birth != date_of_birth:
         ratelimit.hit(now, (ratelimit.INVITE_DOB_PER_CODE, token_hash(normalised)))
         raise ValidationError(
@@ -200,28 +166,19 @@ def do_accept_invite(
     joining = invite.team_id not in teams
     teams.setdefault(invite.team_id, now.isoformat())
     session, credential = sessions.new_session(now, "patient", patient.patient_id, device)
-    conversation = ConversationItem(
-        *keys.conversation(invite.team_id, patient.patient_id),
-        team_id=invite.team_id,
-        patient_id=patient.patient_id,
-        patient_name=patient.display_name,
-        created_at=now,
-        last_activity_at=now,
-        gsi1pk=keys.team_inbox(invite.team_id),
-        gsi1sk=f"0#{keys.iso(now)}#{patient.patient_id}",
-        gsi3pk=keys.team_patients(invite.team_id),
-        gsi3sk=f"{patient.family_name.lower()}#{patient.given_name.lower()}#{patient.patient_id}",
-    )
+    conversation = conversation_store.new_conversation(
+        invite.team_id, patient.patient_id, patient_name=patient.display_name, family_name=patient.family_name,
+        given_name=patient.given_name, now=now)
     tx = db.transaction()
     try:
         with tx:
             tx.update(invite, actions=[InviteItem.used_at.set(now)], condition=InviteItem.used_at.does_not_exist(),
                       label="invite")
             if name != (patient.username or ""):
-                tx.save(UsernameItem(*keys.patient_username(name), patient_id=patient.patient_id),
+                tx.save(people_store.username_claim(name, patient.patient_id),
                         condition=UsernameItem.pk.does_not_exist(), label="username")
                 if patient.username:
-                    tx.delete(UsernameItem(*keys.patient_username(patient.username)), label="old_username")
+                    tx.delete(people_store.username_claim(patient.username), label="old_username")
             tx.update(
                 patient,
                 actions=[
@@ -237,8 +194,8 @@ def do_accept_invite(
             if joining:
                 tx.save(conversation, condition=ConversationItem.pk.does_not_exist(), label="conversation")
             tx.save(session, label="session")
-            tx.save(audit_event(now, AuditEventType.INVITE_ACCEPTED, actor_kind="patient", actor_id=patient.patient_id,
-                                trust_id=patient.trust_id, team_id=invite.team_id, patient_id=patient.patient_id,
+            tx.save(audit_event(now, AuditEventType.INVITE_ACCEPTED,
+                                Someone("patient", patient.patient_id, patient.trust_id), team_id=invite.team_id,
                                 detail={"purpose": invite.purpose}), label="audit")
     except TransactWriteError as exc:
         failed = tx.failed_labels(exc)

@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.errors import ServiceUnavailable
+from chalicelib.models import conversation as store
 from chalicelib.models import db, keys
-from chalicelib.models.audit import AuditEventType, audit_event
-from chalicelib.models.items import ConversationItem, TeamItem, TrustItem
+from chalicelib.models import team as team_store
+from chalicelib.models.audit import AuditEventType, audit_event, system
+from chalicelib.models.conversation import ConversationItem
+from chalicelib.models.team import TeamItem
 
 
 @dataclass
@@ -30,48 +32,38 @@ class SweepResult:
     overdue: int = 0
 
 
-def due_conversations(team_id: str, now: datetime, *, limit: int | None = None) -> list[ConversationItem]:
-    """A team's conversations past their reply-by, most overdue first (one Query on the sparse due index)."""
-    upper = f"{keys.iso(now)}~"  # "~" sorts after the "#<patient id>" suffix
+def _mark(team: TeamItem, conv: ConversationItem, now: datetime) -> bool:
+    """Mark one conversation overdue (audited); False if it changed since it was read (usually: answered)."""
     try:
-        return [c for c in ConversationItem.by_gsi2.query(keys.team_due(team_id), ConversationItem.gsi2sk <= upper,
-                                                           limit=limit)
-                if isinstance(c, ConversationItem) and c.waiting_since is not None]
-    except PynamoDBException as exc:
-        raise ServiceUnavailable() from exc
+        with db.transaction() as tx:
+            tx.update(conv, actions=[ConversationItem.overdue.set(True), ConversationItem.revision.add(1)],
+                      condition=store.unchanged_since_loaded(conv))
+            tx.save(audit_event(now, AuditEventType.CONVERSATION_OVERDUE, system(team.trust_id), team_id=team.team_id,
+                                patient_id=conv.patient_id,
+                                detail={"reply_by": keys.iso(conv.reply_by) if conv.reply_by else None}))
+    except TransactWriteError:
+        return False
+    return True
 
 
 def sweep_team(team: TeamItem, now: datetime) -> tuple[int, int]:
-    """Mark a team's newly overdue conversations; return (newly marked, overdue now)."""
-    due = due_conversations(team.team_id, now)
-    marked = 0
-    for conv in due:
-        if conv.overdue:
-            continue
-        try:
-            with db.transaction() as tx:
-                tx.update(conv, actions=[ConversationItem.overdue.set(True), ConversationItem.revision.add(1)],
-                          condition=ConversationItem.revision == conv.revision)
-                tx.save(audit_event(now, AuditEventType.CONVERSATION_OVERDUE, actor_kind="system", actor_id=None,
-                                    trust_id=team.trust_id, team_id=team.team_id, patient_id=conv.patient_id,
-                                    detail={"reply_by": keys.iso(conv.reply_by) if conv.reply_by else None}))
-            marked += 1
-        except TransactWriteError:
-            continue  # the conversation changed (usually: answered) after it was read
+    """Mark a team's newly overdue conversations; return (newly marked, overdue now).
+
+    The team's count is set after the marks, on its own: it is a figure the next sweep recomputes,
+    not a change to audit.
+    """
+    due = store.due(team.team_id, now)
+    marked = sum(1 for conv in due if not conv.overdue and _mark(team, conv, now))
     if marked or int(team.overdue_count or 0) != len(due):
-        team.update(actions=[TeamItem.overdue_count.set(len(due))])
+        team_store.set_overdue_count(team, len(due))
     return marked, len(due)
 
 
 def run_sweep(now: datetime) -> SweepResult:
     """Sweep every team of every Trust."""
     result = SweepResult()
-    for trust in TrustItem.by_gsi1.query(keys.ALL_TRUSTS):
-        if not isinstance(trust, TrustItem):
-            continue
-        for team in TeamItem.by_gsi1.query(keys.trust_teams(trust.trust_id)):
-            if not isinstance(team, TeamItem):
-                continue
+    for trust in team_store.all_trusts():
+        for team in team_store.trust_teams(trust.trust_id):
             marked, overdue = sweep_team(team, now)
             result.teams += 1
             result.marked += marked

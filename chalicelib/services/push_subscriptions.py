@@ -13,13 +13,12 @@ import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from pynamodb.exceptions import PynamoDBException
-
 from chalicelib.auth.actor import Actor
-from chalicelib.errors import NotFound, ServiceUnavailable, ValidationError
+from chalicelib.errors import NotFound, ValidationError
 from chalicelib.models import db, keys
+from chalicelib.models import push as push_store
 from chalicelib.models.audit import AuditEventType, audit_event
-from chalicelib.models.items import PushSubscriptionItem
+from chalicelib.models.push import PushSubscriptionItem
 from chalicelib.settings import NON_DEPLOYED_STAGES, get_settings
 
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -57,48 +56,33 @@ def do_subscribe(now: datetime, actor: Actor, *, device_id: object, endpoint: ob
     device = str(device_id or "")
     if not _DEVICE_ID.match(device):
         raise ValidationError("The device id is not valid.", field="device_id")
-    item = PushSubscriptionItem(
-        *keys.push_subscription(actor.id, device),
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        device_id=device,
-        endpoint=check_endpoint(endpoint),
-        p256dh=_b64url_bytes(p256dh, "keys.p256dh", 65),
-        auth=_b64url_bytes(auth, "keys.auth", 16),
-        label=" ".join(str(label or "").split())[:60],
-        created_at=now,
-    )
+    item = push_store.new_subscription(actor.kind, actor.id, device, endpoint=check_endpoint(endpoint),
+                                       p256dh=_b64url_bytes(p256dh, "keys.p256dh", 65),
+                                       auth=_b64url_bytes(auth, "keys.auth", 16),
+                                       label=" ".join(str(label or "").split())[:60], now=now)
     existing = list_devices(actor.id)
     if len(existing) >= MAX_DEVICES and all(d.device_id != device for d in existing):
         raise ValidationError(f"You can get notifications on up to {MAX_DEVICES} devices. Remove one first.",
                               field="device_id")
-    with db.transaction() as tx:
+    with db.committed() as tx:
         tx.save(item)
-        tx.save(audit_event(now, AuditEventType.PUSH_SUBSCRIBED, actor_kind=actor.kind, actor_id=actor.id,
-                            trust_id=actor.trust_id, patient_id=actor.id if actor.is_patient else None,
-                            detail={"device_id": device}))
+        tx.save(audit_event(now, AuditEventType.PUSH_SUBSCRIBED, actor, detail={"device_id": device}))
     return item
 
 
 def list_devices(actor_id: str) -> list[PushSubscriptionItem]:
     """This person's subscribed devices (one Query)."""
-    try:
-        return [s for s in PushSubscriptionItem.query(keys.push_subscriptions_pk(actor_id))
-                if isinstance(s, PushSubscriptionItem)]
-    except PynamoDBException as exc:
-        raise ServiceUnavailable() from exc
+    return push_store.subscriptions_of(actor_id)
 
 
 def do_unsubscribe(now: datetime, actor: Actor, device_id: str) -> None:
     """Remove one of this person's devices."""
-    found = db.batch_get([keys.push_subscription(actor.id, device_id)]).get(keys.push_subscription(actor.id, device_id))
-    if not isinstance(found, PushSubscriptionItem):
+    found = db.get(push_store.subscription_key(actor.id, device_id), PushSubscriptionItem)
+    if found is None:
         raise NotFound("That device is not getting notifications.")
-    with db.transaction() as tx:
+    with db.committed() as tx:
         tx.delete(found)
-        tx.save(audit_event(now, AuditEventType.PUSH_UNSUBSCRIBED, actor_kind=actor.kind, actor_id=actor.id,
-                            trust_id=actor.trust_id, patient_id=actor.id if actor.is_patient else None,
-                            detail={"device_id": device_id}))
+        tx.save(audit_event(now, AuditEventType.PUSH_UNSUBSCRIBED, actor, detail={"device_id": device_id}))
 
 
 def device_summary(item: PushSubscriptionItem) -> dict[str, object]:

@@ -13,15 +13,13 @@ from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.access import StaffTeam
 from chalicelib.domain import auto_reply
 from chalicelib.domain.availability import AvailabilityPolicy, Closure, Pause, parse_policy, policy_to_dict
 from chalicelib.errors import Conflict, Forbidden, ServiceUnavailable, ValidationError
 from chalicelib.models import db
 from chalicelib.models.audit import AuditEventType, audit_event
-from chalicelib.models.items import TeamItem, TeamMemberItem
-from chalicelib.services.accounts import team_roster
-from chalicelib.services.team_policy import policy_of
+from chalicelib.models.team import TeamItem, TeamMemberItem, roster, team_policy
+from chalicelib.scopes import StaffTeam
 
 MAX_AWAY_DAYS = 120
 
@@ -38,8 +36,7 @@ def _save_team(now: datetime, st: StaffTeam, actions: list[Any], event: AuditEve
         with tx:
             tx.update(team, actions=[*actions, TeamItem.policy_version.add(1)],
                       condition=TeamItem.policy_version == (team.policy_version or 0), label="team")
-            tx.save(audit_event(now, event, actor_kind="staff", actor_id=st.actor.id, trust_id=st.actor.trust_id,
-                                team_id=team.team_id, detail=detail), label="audit")
+            tx.save(audit_event(now, event, st.actor, team_id=team.team_id, detail=detail), label="audit")
     except TransactWriteError as exc:
         if "team" in tx.failed_labels(exc):
             raise Conflict("Someone else changed the team's settings just now. Refresh the page and try again.") from exc
@@ -48,7 +45,7 @@ def _save_team(now: datetime, st: StaffTeam, actions: list[Any], event: AuditEve
 
 def current_availability(team: TeamItem) -> AvailabilityPolicy:
     """The team's availability policy (the default until a lead sets one)."""
-    return policy_of(team).availability
+    return team_policy(team).availability
 
 
 def do_set_availability(now: datetime, st: StaffTeam, data: dict[str, Any]) -> AvailabilityPolicy:
@@ -102,7 +99,7 @@ def do_set_auto_replies(now: datetime, st: StaffTeam, texts: dict[str, str]) -> 
 
 
 def _roster(team_id: str) -> dict[str, TeamMemberItem]:
-    return {m.staff_id: m for m in team_roster(team_id)}
+    return {m.staff_id: m for m in roster(team_id)}
 
 
 def do_set_away(now: datetime, st: StaffTeam, *, staff_id: str, start: datetime, end: datetime,
@@ -152,10 +149,3 @@ def do_clear_away(now: datetime, st: StaffTeam, staff_id: str) -> None:
 def _pruned(team: TeamItem, now: datetime) -> dict[str, Any]:
     """The team's away map without periods that have ended."""
     return {k: v for k, v in (team.away or {}).items() if datetime.fromisoformat(v["end"]) > now}
-
-
-def covered_by(team: TeamItem, staff_id: str, now: datetime) -> list[str]:
-    """Ids of colleagues this person is covering for right now."""
-    policy = policy_of(team)
-    return [sid for sid, period in policy.away.items() if period.cover_id == staff_id and period.active(now)]
-

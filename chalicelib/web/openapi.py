@@ -23,6 +23,9 @@ _AUTH_ERRORS = {
 }
 
 
+_OK_WORDS = {200: "OK", 201: "Created"}
+
+
 def document() -> dict[str, Any]:
     """Build the OpenAPI document for every ``kind="api"`` route."""
     paths: dict[str, Any] = {}
@@ -33,14 +36,15 @@ def document() -> dict[str, Any]:
                   for name in re.findall(r"{(\w+)}", spec.path)]
         params += [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}} for name in spec.query]
         for method in spec.methods:
-            ok = "201" if method == "POST" and spec.request_schema and "client_id" in str(spec.request_schema) else "200"
+            success = {"content": {"application/json": {"schema": spec.response_schema or {"type": "object"}}}}
+            responses: dict[str, Any] = {str(code): {"description": _OK_WORDS.get(code, "OK"), **success}
+                                         for code in spec.ok}
+            responses["400"] = {"description": "Invalid input",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             operation: dict[str, Any] = {
                 "summary": spec.summary,
                 "operationId": f"{method.lower()}_{re.sub(r'[^a-zA-Z0-9]+', '_', spec.path).strip('_')}",
-                "responses": {
-                    ok: {"description": "OK", "content": {"application/json": {"schema": spec.response_schema or {"type": "object"}}}},
-                    "400": {"description": "Invalid input", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                },
+                "responses": responses,
             }
             if spec.auth != "public":
                 operation["security"] = [{"session": []}]

@@ -8,8 +8,8 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib import __version__
+from chalicelib.services.present import emergency_routes
 from chalicelib.settings import get_settings
-from chalicelib.web.present import emergency_routes
 from chalicelib.web.templating import ROOT
 
 
@@ -55,5 +55,5 @@ def base_context(req: Any) -> dict[str, Any]:
         "clock_pinned": bool(settings.clock_override),
         "emergency_routes": emergency_routes(),
         "version": __version__,
-        "path": (req.request.context or {}).get("path", "/"),
+        "path": req.path,
     }

@@ -104,8 +104,3 @@ def local_datetime(value: str | None, tz: str, *, field: str) -> datetime:
     except (ZoneInfoNotFoundError, ValueError) as exc:  # pragma: no cover - the policy's zone is validated
         raise ValidationError("The team's timezone is not valid.", field="timezone") from exc
     return naive.replace(tzinfo=zone)
-
-
-def local_input_value(when: datetime, tz: str) -> str:
-    """The value a ``datetime-local`` input shows for an instant, in the team's timezone."""
-    return when.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M")

@@ -21,8 +21,6 @@ def environment() -> Any:
     """Build the Jinja environment once per process."""
     import jinja2
 
-    from chalicelib.web import filters
-
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [
@@ -35,7 +33,6 @@ def environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    filters.install(env)
     return env
 
 

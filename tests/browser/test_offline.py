@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from chalicelib.models import keys
 from chalicelib.models.base import MainItem
-from chalicelib.models.items import MessageItem
+from chalicelib.models.conversation import MessageItem
 from tests.support.browser_steps import sign_in_patient
 
 pytestmark = pytest.mark.browser

@@ -21,7 +21,8 @@ from playwright.sync_api import expect
 
 from chalicelib.models import keys
 from chalicelib.models.base import MainItem
-from chalicelib.models.items import MessageItem, TeamItem
+from chalicelib.models.conversation import MessageItem
+from chalicelib.models.team import TeamItem
 from tests.support import stack as stack_support
 from tests.support.browser_steps import sign_in_patient, sign_in_staff
 

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chalicelib.models import keys
-from chalicelib.models.items import PushSubscriptionItem
+from chalicelib.models.push import PushSubscriptionItem
 from tests.support.browser_steps import sign_in_patient, sign_in_staff
 
 pytestmark = pytest.mark.browser

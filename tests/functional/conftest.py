@@ -319,7 +319,7 @@ class RouteCaller:
     def arrange(self) -> None:
         """What the parameter values point at: a notification ref for patient A's conversation in team X."""
         from chalicelib.models import keys
-        from chalicelib.models.items import PushRefItem
+        from chalicelib.models.push import PushRefItem
 
         PushRefItem(*keys.push_ref(MATRIX_REF), team_id=self.world.team_x, patient_id=self.world.patients["patient_a"],
                     audience="staff", expires_at=self.clock.now() + timedelta(days=1)).save()
@@ -327,7 +327,7 @@ class RouteCaller:
     def give_device(self, kind: str | None, actor_id: str | None) -> None:
         """Arrange: this person has a device called MATRIX_DEVICE getting notifications."""
         from chalicelib.models import keys
-        from chalicelib.models.items import PushSubscriptionItem
+        from chalicelib.models.push import PushSubscriptionItem
 
         if kind and actor_id:
             PushSubscriptionItem(*keys.push_subscription(actor_id, MATRIX_DEVICE), actor_kind=kind,

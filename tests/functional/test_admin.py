@@ -9,7 +9,10 @@ from chalicelib.auth.passwords import verify_password
 from chalicelib.models import keys
 from chalicelib.models.audit import AuditEvent, AuditItem
 from chalicelib.models.base import MainItem
-from chalicelib.models.items import SessionItem, StaffItem, TeamMemberItem
+from chalicelib.models.people import StaffItem
+from chalicelib.models.session import SessionItem
+from chalicelib.models.team import TeamMemberItem
+from chalicelib.models.team import roster as team_roster
 from chalicelib.services import accounts
 from tests.functional.conftest import NOW, error_summary, page_text
 from tests.support.world import PASSWORD
@@ -95,7 +98,7 @@ def test_a_duplicate_email_is_a_conflict_and_nothing_is_created(api, world):
     assert response.status_code == 409
     assert "already has a Teamline account" in error_summary(response)
     assert len(accounts.list_trust_staff(world.trust_id)) == before
-    members = [m.staff_id for m in accounts.team_roster(world.team_x)]
+    members = [m.staff_id for m in team_roster(world.team_x)]
     assert sorted(members) == sorted([world.staff["lead_x"], world.staff["clinician_x"]])
     assert len(_admin_events(world)) == audited
 

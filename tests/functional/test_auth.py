@@ -14,7 +14,8 @@ from chalicelib.ids import token_hash
 from chalicelib.models import keys
 from chalicelib.models.audit import AuditEvent, AuditItem
 from chalicelib.models.base import MainItem
-from chalicelib.models.items import RateCounterItem, SessionItem
+from chalicelib.models.ratelimit import RateCounterItem
+from chalicelib.models.session import SessionItem
 from tests.functional.conftest import NOW, SESSION_COOKIE, body_json, error_summary, page_text, set_cookies
 from tests.support.world import PASSWORD, give_password
 

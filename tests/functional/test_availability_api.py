@@ -9,7 +9,8 @@ import pytest
 
 from chalicelib.models import keys
 from chalicelib.models.audit import AuditEvent
-from chalicelib.models.items import ConversationItem, MessageItem, TeamItem
+from chalicelib.models.conversation import ConversationItem, MessageItem
+from chalicelib.models.team import TeamItem
 from tests.functional.conftest import body_json
 
 SATURDAY_MORNING = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)

@@ -11,7 +11,10 @@ from chalicelib.ids import normalise_invite_code, token_hash
 from chalicelib.models import keys
 from chalicelib.models.audit import AuditEvent, AuditItem
 from chalicelib.models.base import MainItem
-from chalicelib.models.items import InviteItem, MessageItem, PatientItem, SessionItem, UsernameItem
+from chalicelib.models.conversation import MessageItem
+from chalicelib.models.invite import InviteItem
+from chalicelib.models.people import PatientItem, UsernameItem
+from chalicelib.models.session import SessionItem
 from tests.functional.conftest import NOW, body_json, error_summary, page_text
 from tests.support.world import PASSWORD, send_as_patient
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from chalicelib.models import keys
 from chalicelib.models.audit import AuditEvent
 from chalicelib.models.base import MainItem
-from chalicelib.models.items import ConversationItem, MessageItem
+from chalicelib.models.conversation import ConversationItem, MessageItem
 from tests.functional.conftest import body_json
 
 

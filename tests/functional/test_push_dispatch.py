@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 
 from chalicelib.models import keys
-from chalicelib.models.items import MessageItem, PushSubscriptionItem
-from chalicelib.push import dispatch
+from chalicelib.models.conversation import MessageItem
+from chalicelib.models.push import PushSubscriptionItem
+from chalicelib.push import config as push_config
 from chalicelib.push.sender import PushSender
 from chalicelib.push.vapid import ensure_local_keys
+from chalicelib.services import notifications
 from chalicelib.settings import get_settings
 from tests.functional.conftest import body_json
 from tests.support.push_service import FakePushService
@@ -75,7 +77,7 @@ def _images(world, patient="patient_a") -> list[dict[str, Any]]:
 
 
 def _dispatch(world, keys_, now, images=None, patient="patient_a"):
-    return dispatch.handle_new_images(images if images is not None else _images(world, patient), now=now,
+    return notifications.handle_new_images(images if images is not None else _images(world, patient), now=now,
                                       send=_sender(keys_).send)
 
 
@@ -268,7 +270,7 @@ def test_the_stream_handler_runs_through_the_lambda_entry_point(app_client, api,
                                                                   pinned_clock):
     now = pinned_clock.now()
     _subscribe(api, "patient_a", push_service, push_env)
-    dispatch._sender = None  # the handler builds its sender from the push settings of this test
+    push_config.reset_sender()  # the handler builds its sender from the push settings of this test
     reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
     event = {"Records": [{
         "eventID": "1", "eventName": "INSERT", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
@@ -278,5 +280,5 @@ def test_the_stream_handler_runs_through_the_lambda_entry_point(app_client, api,
                      "NewImage": reply.message.serialize(), "SequenceNumber": "1", "SizeBytes": 100,
                      "StreamViewType": "NEW_IMAGE"}}]}
     app_client.lambda_.invoke("deliver_push", event)
-    dispatch._sender = None
+    push_config.reset_sender()
     assert len(push_service.wait_for(1)) == 1

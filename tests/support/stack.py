@@ -48,7 +48,7 @@ if str(ROOT) not in sys.path:
 from scripts.local_stack import ChaliceLocal, EmbeddedDynamoDB, free_port, local_environment  # noqa: E402
 
 if TYPE_CHECKING:
-    from chalicelib.push.dispatch import DispatchResult
+    from chalicelib.services.notifications import DispatchResult
     from scripts.demo_data import Demo
     from tests.support.push_service import FakePushService, ReceivedPush
 
@@ -172,7 +172,8 @@ class Stack:
         """
         from chalicelib.access import StaffTeam
         from chalicelib.models import keys
-        from chalicelib.models.items import StaffItem, TeamItem
+        from chalicelib.models.people import StaffItem
+        from chalicelib.models.team import TeamItem
         from chalicelib.services import invites
         from scripts.demo_data import actor_for
 

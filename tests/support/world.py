@@ -10,12 +10,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chalicelib.access import PatientConversation, StaffConversation, StaffTeam
 from chalicelib.auth import sessions
 from chalicelib.auth.actor import Actor
 from chalicelib.models import keys
-from chalicelib.models.items import ConversationItem, PatientItem, StaffItem, TeamItem
-from chalicelib.services import accounts, invites, messaging
+from chalicelib.models.conversation import ConversationItem
+from chalicelib.models.people import PatientItem, StaffItem
+from chalicelib.models.team import TeamItem
+from chalicelib.scopes import PatientConversation, StaffConversation, StaffTeam
+from chalicelib.services import accounts, invites, sending
 
 PASSWORD = "correct horse battery"
 PERSONAS = ("anonymous", "patient_a", "patient_b", "clinician_x", "clinician_y", "lead_x", "admin")
@@ -119,16 +121,16 @@ def staff_conversation(world: World, persona: str, team_id: str, patient: str, n
 
 
 def send_as_patient(world: World, persona: str, body: str, now: datetime, *, team_id: str | None = None,
-                    client_id: str | None = None) -> messaging.SendResult:
+                    client_id: str | None = None) -> sending.SendResult:
     """Send a message through the service (for arranging a test, not for testing sending)."""
     pc = patient_conversation(world, persona, team_id or world.team_x, now)
-    return messaging.do_patient_send(pc, client_id=client_id or str(uuid.uuid4()), body=body, now=now)
+    return sending.do_patient_send(pc, client_id=client_id or str(uuid.uuid4()), body=body, now=now)
 
 
-def reply_as_staff(world: World, persona: str, patient: str, body: str, now: datetime) -> messaging.SendResult:
+def reply_as_staff(world: World, persona: str, patient: str, body: str, now: datetime) -> sending.SendResult:
     """Reply through the service."""
     sc = staff_conversation(world, persona, world.team_x, patient, now)
-    return messaging.do_staff_reply(sc, client_id=str(uuid.uuid4()), body=body, now=now)
+    return sending.do_staff_reply(sc, client_id=str(uuid.uuid4()), body=body, now=now)
 
 
 def give_password(world: World, persona: str, password: str = PASSWORD, *, must_change: bool = False) -> None:

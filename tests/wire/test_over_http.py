@@ -17,7 +17,7 @@ import pytest
 
 from chalicelib.models import keys
 from chalicelib.models.base import MainItem
-from chalicelib.models.items import ClientMessageItem, ConversationItem, MessageItem
+from chalicelib.models.conversation import ClientMessageItem, ConversationItem, MessageItem
 from chalicelib.settings import get_settings
 from scripts.local_stack import local_environment
 from tests.support import stack as stack_support

@@ -1,13 +1,14 @@
-"""Signing in and out, joining with an invite code, and changing a staff password."""
+"""A person's account: signing in and out, joining with an invite code, passwords, devices and sessions."""
 
 from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.access import access_actor, access_staff
+from chalicelib.access import access_actor, access_patient, access_staff
 from chalicelib.domain.people import clean_dob_parts
 from chalicelib.errors import TeamlineError, ValidationError
-from chalicelib.services import accounts, invites, signin
+from chalicelib.push.config import public_key
+from chalicelib.services import accounts, invites, push_subscriptions, signin
 from chalicelib.web.responses import Page, Redirect
 from chalicelib.web.routing import RequestContext, route
 
@@ -136,3 +137,42 @@ def join_accept(req: RequestContext) -> Page | Redirect:
                            relink=checked.invite.purpose == "relink")
     req.start_session(signed.credential, signed.max_age)
     return Redirect("/p?welcome=1")
+
+
+# --- account pages: devices getting notifications, signing out everywhere ------------------------------
+
+
+def devices(actor_id: str) -> list[dict[str, object]]:
+    """A person's devices getting notifications, for their account page."""
+    return [push_subscriptions.device_summary(d) for d in push_subscriptions.list_devices(actor_id)]
+
+
+@route(bp, "/p/account", auth="patient", summary="My account and devices")
+def patient_account(req: RequestContext) -> Page:
+    actor = access_patient(req).actor
+    return Page("patient/account.html", {"username": actor.patient.username if actor.patient else "",
+                                         "signed_out_others": req.query("done") == "1", "devices": devices(actor.id),
+                                         "push_ready": public_key() is not None})
+
+
+@route(bp, "/staff/account", auth="staff", summary="My notifications and devices (staff)")
+def staff_account(req: RequestContext) -> Page:
+    actor = access_staff(req).actor
+    return Page("staff/account.html", {"devices": devices(actor.id), "push_ready": public_key() is not None})
+
+
+@route(bp, "/p/account/sign-out-everywhere", methods=("POST",), auth="patient",
+       summary="Sign out of all devices")
+def sign_out_everywhere(req: RequestContext) -> Redirect:
+    actor = access_patient(req).actor
+    signin.do_sign_out_everywhere(req.now, actor)
+    req.end_session()
+    return Redirect("/sign-in?signed_out=all")
+
+
+@route(bp, "/account/devices/{device_id}/remove", methods=("POST",), auth="signed_in",
+       summary="Turn notifications off for a device (form)")
+def remove_device(req: RequestContext, device_id: str) -> Redirect:
+    actor = access_actor(req)
+    push_subscriptions.do_unsubscribe(req.now, actor, device_id)
+    return Redirect("/staff/account" if actor.is_staff else "/p/account")

@@ -6,13 +6,15 @@ Templates never query and never see PynamoDB objects; they get these plain dicts
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from chalicelib.domain.availability import Status, reply_by, status_at
+from chalicelib.domain.policy import TeamPolicy, when_text
 from chalicelib.domain.safety import EMERGENCY_ROUTES
 from chalicelib.models import keys
-from chalicelib.models.items import ConversationItem, MessageItem, TeamItem
-from chalicelib.services.team_policy import TeamPolicy, policy_of, when_text
+from chalicelib.models.conversation import ConversationItem, MessageItem
+from chalicelib.models.team import TeamItem
+from chalicelib.models.team import team_policy as policy_of
 
 
 def iso(value: datetime | None) -> str | None:
@@ -46,7 +48,28 @@ def emergency_routes() -> list[dict[str, str]]:
     return [{"label": r.label, "detail": r.detail, "href": r.href} for r in EMERGENCY_ROUTES]
 
 
-def message(item: MessageItem, conversation: ConversationItem, *, viewer: str, policy: TeamPolicy | None,
+class ThreadMarks(Protocol):
+    """What a message's read state and reply-by depend on (a ConversationItem has these)."""
+
+    @property
+    def waiting_since(self) -> datetime | None: ...
+
+    @property
+    def team_read_upto(self) -> datetime | None: ...
+
+    @property
+    def patient_read_upto(self) -> datetime | None: ...
+
+
+class Marks(NamedTuple):
+    """ThreadMarks as they stand just after a send (the loaded conversation predates the new message)."""
+
+    waiting_since: datetime | None
+    team_read_upto: datetime | None
+    patient_read_upto: datetime | None
+
+
+def message(item: MessageItem, conversation: ThreadMarks, *, viewer: str, policy: TeamPolicy | None,
             now: datetime, viewer_id: str | None = None) -> dict[str, Any]:
     """One message for a viewer ("patient" or "staff", and who), with sender, read state and reply-by.
 
@@ -116,3 +139,19 @@ def _cover_name(policy: TeamPolicy | None, staff_id: str | None, now: datetime) 
 def when_text_for(team: TeamItem, when: datetime | None, now: datetime) -> str:
     """A time in a team's timezone, as a young person reads it."""
     return when_text(policy_of(team), when, now) if when else ""
+
+
+def sent(message_item: MessageItem, auto_reply: MessageItem | None, conversation: ConversationItem, *, viewer: str,
+         viewer_id: str, policy: TeamPolicy, now: datetime) -> dict[str, Any]:
+    """A just-stored message (and its auto-reply) as its sender sees it.
+
+    Shown as stored: a patient's message is now what the team owes a reply to, even though the
+    conversation was loaded before it was written.
+    """
+    waiting = (conversation.waiting_since or message_item.sent_at) if viewer == "patient" else conversation.waiting_since
+    marks = Marks(waiting, conversation.team_read_upto, conversation.patient_read_upto)
+    return {
+        "message": message(message_item, marks, viewer=viewer, policy=policy, now=now, viewer_id=viewer_id),
+        "auto_reply": message(auto_reply, marks, viewer=viewer, policy=policy, now=now, viewer_id=viewer_id)
+        if auto_reply else None,
+    }

@@ -9,8 +9,7 @@ from chalice import Blueprint
 from chalicelib.access import access_trust_admin
 from chalicelib.auth.actor import TEAM_ROLES
 from chalicelib.errors import TeamlineError
-from chalicelib.services import accounts, audit_log
-from chalicelib.web import present
+from chalicelib.services import accounts, audit_log, present
 from chalicelib.web.responses import Page, Redirect
 from chalicelib.web.routing import RequestContext, route
 
@@ -118,6 +117,6 @@ def audit(req: RequestContext) -> Page:
         "detail": ", ".join(f"{k}: {v}" for k, v in sorted((e.detail or {}).items())),
     } for e in page.events]
     staff = [{"staff_id": s.staff_id, "name": s.display_name} for s in accounts.list_trust_staff(admin.trust_id)]
-    return Page("admin/audit.html", {"events": rows, "next_cursor": page.next_cursor, "subject": page.subject,
+    return Page("admin/audit.html", {"events": rows, "next_cursor": page.next_cursor, "search": page.search,
                                      "names": page.names, "values": values, "staff": staff,
                                      "query": {"patient": patient_id or "", "staff": req.query("staff") or ""}})

@@ -1,0 +1,89 @@
+"""The young person's side: their teams, a conversation with one team, sending; pages and the JSON the PWA calls.
+
+Each read is the same service call for the page and its JSON twin (``services.threads``), so the two
+can never show different things.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.access import access_patient, access_patient_conversation
+from chalicelib.errors import TeamlineError
+from chalicelib.models.team import team_policy
+from chalicelib.services import present, sending, threads
+from chalicelib.web.responses import Json, Page, Redirect
+from chalicelib.web.routing import RequestContext, route
+from chalicelib.web.schemas import PAGE_RESPONSE, SEND_REQUEST, SEND_RESPONSE, STATUS
+
+bp = Blueprint(__name__)
+
+
+@route(bp, "/p", auth="patient", summary="Patient home: my teams")
+def home(req: RequestContext) -> Page:
+    actor = access_patient(req).actor
+    return Page("patient/home.html", {"teams": threads.patient_teams(actor, req.now),
+                                      "welcome": req.query("welcome") == "1"})
+
+
+@route(bp, "/api/patient/teams", kind="api", auth="patient", summary="My teams, open or closed",
+       response_schema={"type": "object", "properties": {"teams": {"type": "array", "items": {
+           "type": "object", "properties": {"team_id": {"type": "string"}, "name": {"type": "string"},
+                                            "status": STATUS, "unread": {"type": "integer"}}}}}})
+def my_teams(req: RequestContext) -> Json:
+    actor = access_patient(req).actor
+    return Json({"teams": threads.patient_teams(actor, req.now)})
+
+
+def _conversation_page(req: RequestContext, team_id: str, error: TeamlineError | None = None,
+                       draft: str = "") -> Page:
+    view = threads.patient_thread(access_patient_conversation(req, team_id), req.now, req.query("before"))
+    context: dict[str, Any] = {**view, "error": error, "draft": draft, "new_client_id": str(uuid.uuid4())}
+    return Page("patient/conversation.html", context, status=error.status if error else 200)
+
+
+@route(bp, "/p/teams/{team_id}", auth="patient", summary="My conversation with a team")
+def conversation(req: RequestContext, team_id: str) -> Page:
+    return _conversation_page(req, team_id)
+
+
+@route(bp, "/api/patient/teams/{team_id}/messages", kind="api", auth="patient", query=("before",),
+       summary="A page of my conversation with a team (newest page first)", response_schema=PAGE_RESPONSE)
+def messages(req: RequestContext, team_id: str) -> Json:
+    view = threads.patient_thread(access_patient_conversation(req, team_id), req.now, req.query("before"))
+    return Json({key: view[key] for key in ("messages", "older_cursor", "status")})
+
+
+@route(bp, "/p/teams/{team_id}/messages", methods=("POST",), auth="patient",
+       summary="Send a message (form fallback when scripts are off)")
+def send(req: RequestContext, team_id: str) -> Page | Redirect:
+    pc = access_patient_conversation(req, team_id)
+    form = req.form()
+    try:
+        sending.do_patient_send(pc, client_id=form.get("client_id"), body=form.get("body"), now=req.now)
+    except TeamlineError as error:
+        return _conversation_page(req, team_id, error, form.get("body", ""))
+    return Redirect(f"/p/teams/{team_id}#latest")
+
+
+@route(bp, "/api/patient/teams/{team_id}/messages", methods=("POST",), kind="api", auth="patient",
+       summary="Send a message to a team (idempotent on client_id)", request_schema=SEND_REQUEST,
+       response_schema=SEND_RESPONSE, ok=(201, 200))
+def send_json(req: RequestContext, team_id: str) -> Json:
+    pc = access_patient_conversation(req, team_id)
+    data = req.json()
+    result = sending.do_patient_send(pc, client_id=data.get("client_id"), body=data.get("body"), now=req.now)
+    body = present.sent(result.message, result.auto_reply, pc.conversation, viewer="patient", viewer_id=pc.actor.id,
+                        policy=team_policy(pc.team), now=req.now)
+    return Json({**body, "created": result.created}, status=201 if result.created else 200)
+
+
+@route(bp, "/api/patient/teams/{team_id}/read", methods=("POST",), kind="api", auth="patient",
+       summary="Mark the team's messages as read", request_schema={"type": "object"},
+       response_schema={"type": "object", "properties": {"ok": {"type": "boolean"}}})
+def mark_read(req: RequestContext, team_id: str) -> Json:
+    threads.do_patient_read(access_patient_conversation(req, team_id), req.now)
+    return Json({"ok": True})

@@ -1,0 +1,53 @@
+"""Who is told about a stored message. Pure: the caller loads the team's policy, roster and conversation.
+
+"Should we notify?" is a chain of named rules, as in Mastodon's notify service:
+
+* ``is_notifiable``: only new patient and clinician messages; automatic replies never notify.
+* A clinician's reply notifies the patient, on every device they subscribed.
+* A patient's message notifies the team's clinicians who are on shift (the team is open) and not
+  away; an urgent conversation notifies them whatever the time. The sender is never notified: a
+  patient's own message only goes to staff, and a clinician's only to the patient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import NamedTuple
+
+from chalicelib.domain.availability import status_at
+from chalicelib.domain.policy import TeamPolicy
+
+
+class Recipient(NamedTuple):
+    """One person to notify and the wording they get."""
+
+    actor_id: str
+    audience: str  # patient | staff
+
+
+def is_notifiable(sender_kind: str) -> bool:
+    """New patient and clinician messages notify; automatic replies never do."""
+    return sender_kind in ("patient", "staff")
+
+
+def needs_team(sender_kind: str) -> bool:
+    """Whether deciding needs the team's policy and roster (only a patient's message does)."""
+    return sender_kind == "patient"
+
+
+def on_shift(policy: TeamPolicy, now: datetime) -> bool:
+    """Clinicians are on shift while their team is open."""
+    return status_at(policy.availability, now).open
+
+
+def staff_to_notify(policy: TeamPolicy, members: Iterable[str], *, urgent: bool, now: datetime) -> list[Recipient]:
+    """The team's clinicians to tell about a patient's message: on shift (or urgent) and not away."""
+    if not urgent and not on_shift(policy, now):
+        return []
+    return [Recipient(staff_id, "staff") for staff_id in members if policy.away_now(staff_id, now) is None]
+
+
+def patient_to_notify(patient_id: str) -> list[Recipient]:
+    """A clinician's reply goes to the patient."""
+    return [Recipient(patient_id, "patient")]

@@ -1,0 +1,187 @@
+"""Sending messages: a patient's message (with any auto-reply) and a clinician's reply, each stored exactly once.
+
+Guarantees, and how they are kept:
+
+* **Never duplicated.** Each message has a client-made id. The send transaction puts a guard item
+  keyed by that id with ``attribute_not_exists``; a retry of the same send fails that condition,
+  DynamoDB returns the guard (ReturnValuesOnConditionCheckFailure=ALL_OLD) and the stored message is
+  returned instead. The same id with a different text is a 409.
+* **Never lost or shown as sent early.** The message, its guard, the conversation's new state, any
+  auto-reply and the audit event are one TransactWriteItems call: all of it is stored or none is,
+  and the response is only built after it commits.
+* **Consistent conversation state under concurrency.** Conversation writes carry a revision
+  condition; a conflicting write makes the loser reload and re-plan (so two sends in one closed
+  period still produce one auto-reply).
+
+A patient's send is two DynamoDB round trips: the BatchGetItem that authenticates and loads
+(``chalicelib.access``) and this transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.domain import conversation as rules
+from chalicelib.domain.intake import plan_intake
+from chalicelib.domain.messages import body_digest, clean_body, clean_client_id, preview
+from chalicelib.errors import Conflict, ServiceUnavailable
+from chalicelib.models import conversation as store
+from chalicelib.models import db
+from chalicelib.models import team as team_store
+from chalicelib.models.audit import AuditEventType, audit_event
+from chalicelib.models.conversation import ConversationItem, MessageItem
+from chalicelib.models.team import team_policy
+from chalicelib.scopes import PatientConversation, StaffConversation
+from chalicelib.services.common import staff_label, touch_session
+
+MAX_ATTEMPTS = 4
+
+
+class SendResult(NamedTuple):
+    """The stored message, the auto-reply it triggered (if any), and whether this call created them."""
+
+    message: MessageItem
+    auto_reply: MessageItem | None
+    created: bool
+
+
+class _Draft(NamedTuple):
+    """A checked message waiting to be stored."""
+
+    client_id: str
+    text: str
+    digest: str
+
+
+def _draft(client_id: object, body: object) -> _Draft:
+    text = clean_body(body)
+    return _Draft(clean_client_id(client_id), text, body_digest(text))
+
+
+# --- storing once ------------------------------------------------------------------------------------
+
+
+def _existing(raw_guard: dict[str, Any], digest: str) -> SendResult:
+    """Answer a retried send from what is stored."""
+    guard = store.guard_from_raw(raw_guard)
+    if guard.body_sha256 != digest:
+        raise Conflict("A different message was already sent with this id.", field="client_id")
+    message, auto = store.messages_by_key(guard.pk, [guard.message_sk, guard.auto_reply_sk])
+    if message is None:  # the guard and message are written together; this cannot happen
+        raise ServiceUnavailable()
+    return SendResult(message, auto, created=False)
+
+
+def _guard_failed(error: TransactWriteError) -> dict[str, Any] | None:
+    for reason in error.cancellation_reasons or []:
+        if (reason is not None and reason.code == "ConditionalCheckFailed" and reason.raw_item
+                and store.is_guard(reason.raw_item)):
+            return reason.raw_item
+    return None
+
+
+def _retryable(error: TransactWriteError) -> bool:
+    codes = set(db.cancellation_codes(error)) - {None, "None"}
+    return bool(codes) and codes <= {"ConditionalCheckFailed", "TransactionConflict"}
+
+
+def _store_once(conv: ConversationItem, commit: Callable[[ConversationItem], SendResult], digest: str,
+                not_sent: str) -> SendResult:
+    """Run ``commit`` until it stores the message, finds it already stored, or fails for good.
+
+    A failed guard means this client id was stored before (return that); a conversation that changed
+    under us means reload and try again, a bounded number of times.
+    """
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            return commit(conv)
+        except TransactWriteError as error:
+            raw_guard = _guard_failed(error)
+            if raw_guard is not None:
+                return _existing(raw_guard, digest)
+            if not _retryable(error):
+                raise ServiceUnavailable() from error
+            conv = store.load(conv.team_id, conv.patient_id) or conv
+    raise ServiceUnavailable(f"Teamline is busy. {not_sent}; please try again.")
+
+
+# --- a patient's message -------------------------------------------------------------------------------
+
+
+def do_patient_send(pc: PatientConversation, *, client_id: object, body: object, now: datetime) -> SendResult:
+    """Store a patient's message (and any auto-reply) exactly once."""
+    draft = _draft(client_id, body)
+    return _store_once(pc.conversation, lambda conv: _commit_patient_send(pc, conv, draft, now), draft.digest,
+                       "Your message was not sent yet")
+
+
+def _commit_patient_send(pc: PatientConversation, conv: ConversationItem, draft: _Draft, now: datetime) -> SendResult:
+    # Planned afresh on every attempt: a conflicting write may have sent this period's auto-reply.
+    intake = plan_intake(team_policy(pc.team), assigned_staff_id=conv.assigned_staff_id,
+                         last_auto_key=conv.last_auto_reply_key, now=now)
+    at = rules.next_instant(conv.last_activity_at, now)
+    message = store.new_message(conv, at, "patient", conv.patient_id, pc.actor.first_name, draft.text,
+                                client_id=draft.client_id, reply_by=intake.reply_by)
+    auto: MessageItem | None = None
+    if intake.auto_text:
+        # One microsecond later so the auto-reply always sorts after the message it answers.
+        auto = store.new_message(conv, at + timedelta(microseconds=1), "auto", None, "Automatic reply",
+                                 intake.auto_text, reply_by=intake.reply_by, auto_kind=intake.auto_kind)
+        message.auto_reply_sk = auto.sk
+    change = rules.patient_message(conv.state, at=at, preview=preview(draft.text), reply_by=intake.reply_by,
+                                   auto_reply_at=auto.sent_at if auto else None, auto_key=intake.auto_key)
+    with db.transaction() as tx:
+        tx.save(store.new_guard(conv, draft.client_id, message, draft.digest, auto),
+                condition=store.ClientMessageItem.pk.does_not_exist(), return_values="ALL_OLD")
+        tx.save(message)
+        if auto is not None:
+            tx.save(auto)
+        tx.save(audit_event(at, AuditEventType.MESSAGE_SENT, pc.actor, team_id=conv.team_id,
+                            patient_id=conv.patient_id, message_id=message.message_id,
+                            detail={"auto_reply": intake.auto_kind} if auto else None))
+        tx.update(conv, actions=store.update_actions(conv, change), condition=store.unchanged_since_loaded(conv))
+        touch_session(tx, pc.actor, now)
+    return SendResult(message, auto, created=True)
+
+
+# --- a clinician's reply ------------------------------------------------------------------------------
+
+
+def do_staff_reply(sc: StaffConversation, *, client_id: object, body: object, now: datetime,
+                   seen_upto: str | None = None) -> SendResult:
+    """Store a clinician's reply exactly once; it answers the patient messages the clinician had seen.
+
+    ``seen_upto`` is the sort key of the newest message on the clinician's screen. If the patient
+    wrote again after it, the conversation stays "waiting" so the new message is not silently
+    marked as answered. The first clinician to reply becomes the assigned clinician.
+    """
+    draft = _draft(client_id, body)
+    seen = store.check_message_cursor(seen_upto, field="seen_upto",
+                                      message="The page was out of date. Please refresh and try again.")
+    return _store_once(sc.conversation, lambda conv: _commit_staff_reply(sc, conv, draft, now, seen), draft.digest,
+                       "Your reply was not sent yet")
+
+
+def _commit_staff_reply(sc: StaffConversation, conv: ConversationItem, draft: _Draft, now: datetime,
+                        seen_upto: str | None) -> SendResult:
+    at = rules.next_instant(conv.last_activity_at, now)
+    message = store.new_message(conv, at, "staff", sc.actor.id, staff_label(sc.actor), draft.text,
+                                client_id=draft.client_id)
+    unseen = rules.unseen_patient_message(conv.state, store.cursor_time(seen_upto))
+    step = rules.staff_reply(conv.state, at=at, preview=preview(draft.text), staff_id=sc.actor.id,
+                             staff_label=staff_label(sc.actor), unseen=unseen)
+    with db.transaction() as tx:
+        tx.save(store.new_guard(conv, draft.client_id, message, draft.digest),
+                condition=store.ClientMessageItem.pk.does_not_exist(), return_values="ALL_OLD")
+        tx.save(message)
+        tx.save(audit_event(at, AuditEventType.MESSAGE_SENT, sc.actor, team_id=conv.team_id,
+                            patient_id=conv.patient_id, message_id=message.message_id))
+        tx.update(conv, actions=store.update_actions(conv, step.change), condition=store.unchanged_since_loaded(conv))
+        if step.answered_overdue:
+            tx.update(sc.team, actions=team_store.overdue_answered())
+        touch_session(tx, sc.actor, now)
+    return SendResult(message, None, created=True)

@@ -1,0 +1,98 @@
+"""Reading a conversation: the view a patient or a clinician gets, shared by the page and the JSON API.
+
+Each read is one Query for the page of messages (after the access loader's BatchGetItem). Reading
+marks what was read: a patient's read is a write only when something from the team was unread; a
+clinician's read is always audited (an IG lead can see who opened which conversation).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.auth.actor import Actor
+from chalicelib.models import conversation as store
+from chalicelib.models import db
+from chalicelib.models.audit import AuditEventType, audit_event
+from chalicelib.models.conversation import ConversationItem
+from chalicelib.models.team import team_policy
+from chalicelib.scopes import PatientConversation, StaffConversation
+from chalicelib.services import present
+from chalicelib.services.common import touch_session
+
+
+def patient_thread(pc: PatientConversation, now: datetime, before: str | None = None) -> dict[str, Any]:
+    """A page of the patient's conversation with one team (marking the team's messages read)."""
+    page = store.message_page(pc.team.team_id, pc.actor.id, before=store.check_message_cursor(before))
+    do_patient_read(pc, now)
+    policy = team_policy(pc.team)
+    status = present.team_status(pc.team, now)
+    return {
+        "team": {"team_id": pc.team.team_id, "name": pc.team.name, "phone": pc.team.phone, "status": status},
+        "status": status,
+        "messages": [present.message(m, pc.conversation, viewer="patient", policy=policy, now=now)
+                     for m in page.messages],
+        "older_cursor": page.older_cursor,
+    }
+
+
+def staff_thread(sc: StaffConversation, now: datetime, before: str | None = None) -> dict[str, Any]:
+    """A page of a conversation for a clinician of the team (audited as viewed)."""
+    page = store.message_page(sc.team.team_id, sc.conversation.patient_id, before=store.check_message_cursor(before))
+    do_staff_view(sc, now)
+    policy = team_policy(sc.team)
+    messages = [present.message(m, sc.conversation, viewer="staff", policy=policy, now=now, viewer_id=sc.actor.id)
+                for m in page.messages]
+    return {
+        "team": {"team_id": sc.team.team_id, "name": sc.team.name},
+        "me": sc.actor.id,
+        "conversation": present.conversation_summary(sc.conversation, now, policy),
+        "messages": messages,
+        "older_cursor": page.older_cursor,
+        "seen_upto": messages[-1]["cursor"] if messages else "",
+    }
+
+
+def do_patient_read(pc: PatientConversation, now: datetime) -> None:
+    """Mark the team's messages read by the patient (a write only when something was unread).
+
+    Not audited: a patient reading their own messages is not an access an IG lead needs to see, and
+    auditing it would make every patient read a write.
+    """
+    conv = pc.conversation
+    if not conv.patient_unread:
+        return  # nothing from the team is unread (the patient's own messages do not need marking)
+    with db.storage():
+        conv.update(actions=[ConversationItem.patient_unread.set(0),
+                             ConversationItem.patient_read_upto.set(max(now, conv.last_activity_at))])
+
+
+def do_staff_view(sc: StaffConversation, now: datetime) -> None:
+    """Record that a clinician read the conversation (audit), marking the patient's messages read."""
+    conv = sc.conversation
+    with db.committed() as tx:
+        tx.save(audit_event(now, AuditEventType.CONVERSATION_VIEWED, sc.actor, team_id=conv.team_id,
+                            patient_id=conv.patient_id))
+        if conv.team_unread:
+            # Read up to everything on screen, even if its stamp is a hair ahead of this clock.
+            tx.update(conv, actions=[ConversationItem.team_unread.set(0),
+                                     ConversationItem.team_read_upto.set(max(now, conv.last_activity_at))])
+        touch_session(tx, sc.actor, now)
+
+
+def patient_teams(actor: Actor, now: datetime) -> list[dict[str, Any]]:
+    """Each of the patient's teams with its open/closed status and unread count (one BatchGetItem)."""
+    rows = []
+    for team, conv in store.teams_with_conversations(actor.id, actor.patient_team_ids):
+        if not team.active:
+            continue
+        rows.append({
+            "team_id": team.team_id,
+            "name": team.name,
+            "description": team.description,
+            "phone": team.phone,
+            "status": present.team_status(team, now),
+            "unread": int(conv.patient_unread or 0),
+            "last_activity_text": present.when_text_for(team, conv.last_activity_at, now),
+        })
+    return sorted(rows, key=lambda row: row["name"].lower())
