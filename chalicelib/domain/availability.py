@@ -203,28 +203,34 @@ def _minutes(value: time | None) -> int:
     return 24 * 60 if value is None else value.hour * 60 + value.minute
 
 
+def _check_window(index: int, window: Window) -> tuple[int, int]:
+    """Check one window's fields; return its (start, end) in minutes of the day."""
+    path = f"windows.{index}"
+    if not isinstance(window, Window):
+        raise _fail("Each window needs a weekday, a start and an end.", path)
+    if isinstance(window.weekday, bool) or not isinstance(window.weekday, int) or not 0 <= window.weekday <= 6:
+        raise _fail("The weekday must be 0 (Monday) to 6 (Sunday).", f"{path}.weekday")
+    for name, value in (("start", window.start), ("end", window.end)):
+        if name == "end" and value is None:
+            continue
+        if not isinstance(value, time) or value.tzinfo is not None or value.second or value.microsecond:
+            raise _fail("Use a time in whole minutes, like 09:00.", f"{path}.{name}")
+    start, end = _minutes(window.start), _minutes(window.end)
+    if end <= start:
+        raise _fail("A window must end after it starts.", f"{path}.end")
+    return start, end
+
+
 def _check_windows(windows: tuple[Window, ...]) -> None:
     if not windows:
         raise _fail("Add at least one opening window.", "windows")
     by_day: dict[int, list[tuple[int, int, int]]] = {}
     for index, window in enumerate(windows):
-        path = f"windows.{index}"
-        if not isinstance(window, Window):
-            raise _fail("Each window needs a weekday, a start and an end.", path)
-        if isinstance(window.weekday, bool) or not isinstance(window.weekday, int) or not 0 <= window.weekday <= 6:
-            raise _fail("The weekday must be 0 (Monday) to 6 (Sunday).", f"{path}.weekday")
-        for name, value in (("start", window.start), ("end", window.end)):
-            if name == "end" and value is None:
-                continue
-            if not isinstance(value, time) or value.tzinfo is not None or value.second or value.microsecond:
-                raise _fail("Use a time in whole minutes, like 09:00.", f"{path}.{name}")
-        start, end = _minutes(window.start), _minutes(window.end)
-        if end <= start:
-            raise _fail("A window must end after it starts.", f"{path}.end")
+        start, end = _check_window(index, window)
         day = by_day.setdefault(window.weekday, [])
         day.append((start, end, index))
         if len(day) > MAX_WINDOWS_PER_DAY:
-            raise _fail(f"Use at most {MAX_WINDOWS_PER_DAY} windows on one day.", f"{path}.weekday")
+            raise _fail(f"Use at most {MAX_WINDOWS_PER_DAY} windows on one day.", f"windows.{index}.weekday")
     for spans in by_day.values():
         spans.sort()
         for (_, previous_end, _), (start, _, index) in itertools.pairwise(spans):
@@ -284,10 +290,7 @@ def _parse_object(value: Any, field_path: str) -> Mapping[str, Any]:
     return value
 
 
-def parse_policy(data: Mapping[str, Any]) -> AvailabilityPolicy:
-    """Build a validated policy from its JSON form; unknown keys are ignored so it can sit inside wider team settings."""
-    if not isinstance(data, Mapping):
-        raise ValidationError("The availability settings should be an object.")
+def _parse_windows(data: Mapping[str, Any]) -> tuple[Window, ...]:
     raw_windows = data.get("windows")
     if not isinstance(raw_windows, list | tuple) or not raw_windows:
         raise _fail("Add at least one opening window.", "windows")
@@ -300,7 +303,15 @@ def parse_policy(data: Mapping[str, Any]) -> AvailabilityPolicy:
         start = _parse_time(item.get("start"), f"windows.{index}.start", allow_midnight_end=False)
         end = _parse_time(item.get("end"), f"windows.{index}.end", allow_midnight_end=True)
         windows.append(Window(weekday, cast(time, start), end))
+    return tuple(windows)
 
+
+def _stripped(reason: Any) -> str:
+    # A missing reason is passed through so the policy check reports it with its field path.
+    return cast(str, reason.strip() if isinstance(reason, str) else reason)
+
+
+def _parse_closures(data: Mapping[str, Any]) -> tuple[Closure, ...]:
     raw_closures = _optional(data, "closures") or []
     if not isinstance(raw_closures, list | tuple):
         raise _fail("Closures should be a list.", "closures")
@@ -309,41 +320,41 @@ def parse_policy(data: Mapping[str, Any]) -> AvailabilityPolicy:
     closures = []
     for index, raw in enumerate(raw_closures):
         item = _parse_object(raw, f"closures.{index}")
-        reason = item.get("reason")
-        closures.append(
-            Closure(
-                start=_parse_instant(item.get("start"), f"closures.{index}.start"),
-                end=_parse_instant(item.get("end"), f"closures.{index}.end"),
-                # A missing reason is passed through so the policy check reports it with its field path.
-                reason=cast(str, reason.strip() if isinstance(reason, str) else reason),
-            )
-        )
+        closures.append(Closure(start=_parse_instant(item.get("start"), f"closures.{index}.start"),
+                                end=_parse_instant(item.get("end"), f"closures.{index}.end"),
+                                reason=_stripped(item.get("reason"))))
+    return tuple(closures)
 
-    reply_target = DEFAULT_REPLY_TARGET
+
+def _parse_reply_target(data: Mapping[str, Any]) -> ReplyTarget:
     raw_target = _optional(data, "reply_target")
-    if raw_target is not None:
-        item = _parse_object(raw_target, "reply_target")
-        reply_target = ReplyTarget(unit=item.get("unit"), amount=item.get("amount"))  # type: ignore[arg-type]
+    if raw_target is None:
+        return DEFAULT_REPLY_TARGET
+    item = _parse_object(raw_target, "reply_target")
+    return ReplyTarget(unit=item.get("unit"), amount=item.get("amount"))  # type: ignore[arg-type]
 
-    pause = None
+
+def _parse_pause(data: Mapping[str, Any]) -> Pause | None:
     raw_pause = _optional(data, "pause")
-    if raw_pause is not None:
-        item = _parse_object(raw_pause, "pause")
-        if _optional(item, "resume_at") is None:
-            raise _fail("A pause needs a date and time to start again.", "pause.resume_at")
-        reason = item.get("reason")
-        pause = Pause(
-            reason=cast(str, reason.strip() if isinstance(reason, str) else reason),
-            resume_at=_parse_instant(item.get("resume_at"), "pause.resume_at"),
-        )
+    if raw_pause is None:
+        return None
+    item = _parse_object(raw_pause, "pause")
+    if _optional(item, "resume_at") is None:
+        raise _fail("A pause needs a date and time to start again.", "pause.resume_at")
+    return Pause(reason=_stripped(item.get("reason")), resume_at=_parse_instant(item.get("resume_at"), "pause.resume_at"))
 
+
+def parse_policy(data: Mapping[str, Any]) -> AvailabilityPolicy:
+    """Build a validated policy from its JSON form; unknown keys are ignored so it can sit inside wider team settings."""
+    if not isinstance(data, Mapping):
+        raise ValidationError("The availability settings should be an object.")
     return AvailabilityPolicy(
         timezone=_optional(data, "timezone") or "Europe/London",
-        windows=tuple(windows),
+        windows=_parse_windows(data),
         nation=_optional(data, "nation") or "england_wales",
-        closures=tuple(closures),
-        reply_target=reply_target,
-        pause=pause,
+        closures=_parse_closures(data),
+        reply_target=_parse_reply_target(data),
+        pause=_parse_pause(data),
     )
 
 
