@@ -5,7 +5,8 @@ Teamline has three kinds of configuration and keeps them apart:
 * stage settings (this module): table names, the DynamoDB endpoint, the stage name. They come from
   environment variables set by ``.chalice/config.json`` or the local runner, and never change while a
   process runs.
-* secrets (``chalicelib.secrets``): the VAPID private key, read lazily from SSM and cached.
+* secrets (``chalicelib.push.config``): the VAPID private key, read lazily from SSM (or, locally, an
+  untracked file) on the first push and cached.
 * team policy (DynamoDB): availability windows, auto-reply texts, caps; edited by team leads.
 
 Changing ``TEAMLINE_DYNAMODB_ENDPOINT`` is the only thing needed to point Teamline at moto, DynamoDB
