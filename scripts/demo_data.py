@@ -110,8 +110,12 @@ def seed(now: datetime) -> Demo:
             else:  # the second team finds the same young person by NHS number
                 result = _invite_existing(st, start, patient_id)
             checked = invites.check_invite(start, code=result.code, date_of_birth=dob, address="seed")
-            invites.do_accept_invite(start, checked, username=username, password=DEMO_PASSWORD, agreed=True)
-            patient_id = result.patient.patient_id
+            if checked.adds_team:  # already registered: they sign in as themselves to add the team
+                invites.do_join_signed(start, checked, username=username, password=DEMO_PASSWORD, agreed=True,
+                                       address="seed")
+            else:
+                invites.do_accept_invite(start, checked, username=username, password=DEMO_PASSWORD, agreed=True)
+            patient_id = result.patient_id
         assert patient_id
         demo.patients[username] = patient_id
     for username, team_key, sender, hours_ago, text in HISTORY:

@@ -46,7 +46,7 @@ def default_schedules() -> list[Schedule]:
     """The app's scheduled handlers, at the rates app.py declares for EventBridge."""
     from chalicelib.api import jobs
 
-    return [Schedule("mark_overdue", 15 * 60, jobs.sweep_overdue)]
+    return [Schedule(job.name, job.every_seconds, job.run) for job in jobs.SCHEDULES]
 
 
 class StreamPoller:

@@ -12,7 +12,6 @@ import os
 import signal
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,8 +42,13 @@ def main() -> int:
 
     prepare_tables()
     if not demo_seeded():
-        seed(datetime.now(UTC))
-    server = ChaliceLocal(port, env)
+        from chalicelib import clock
+
+        # The app's clock: a pinned demo clock (TEAMLINE_CLOCK_OVERRIDE) seeds the history in its own past.
+        seed(clock.now())
+    # chalice's autoreload watches the whole checkout: a log redirected into it, or a tool's cache, would
+    # restart it for ever. Off unless asked for (RELOAD=1 make run) while editing code.
+    server = ChaliceLocal(port, env, autoreload=os.environ.get("RELOAD") == "1")
     stopping = False
 
     def stop(*_: object) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.access import access_actor, access_patient, access_staff
-from chalicelib.domain.people import clean_dob_parts
-from chalicelib.errors import TeamlineError, ValidationError
+from chalicelib.errors import TeamlineError
 from chalicelib.push.config import public_key
-from chalicelib.services import accounts, invites, push_subscriptions, signin
+from chalicelib.services import accounts, push_subscriptions, signin
 from chalicelib.web.responses import Page, Redirect
 from chalicelib.web.routing import RequestContext, route
 
@@ -25,7 +24,7 @@ def safe_next(value: str | None, default: str) -> str:
     return default
 
 
-def _form_error(template: str, error: TeamlineError, values: dict[str, str], **extra: object) -> Page:
+def form_error(template: str, error: TeamlineError, values: dict[str, str], **extra: object) -> Page:
     return Page(template, {"error": error, "values": values, **extra}, status=error.status)
 
 
@@ -39,11 +38,12 @@ def patient_sign_in(req: RequestContext) -> Page | Redirect:
     form = req.form()
     try:
         signed = signin.do_patient_sign_in(req.now, username=form.get("username"), password=form.get("password"),
-                                           address=req.client_ip, device=req.user_agent)
+                                           address=req.client_ip, device=req.user_agent,
+                                           device_token=req.device_token)
     except TeamlineError as error:
-        return _form_error("auth/patient_sign_in.html", error, {"username": form.get("username", "")},
+        return form_error("auth/patient_sign_in.html", error, {"username": form.get("username", "")},
                            next=form.get("next", ""))
-    req.start_session(signed.credential, signed.max_age)
+    req.start_session(signed.credential, signed.max_age, signed.device_token)
     return Redirect(safe_next(form.get("next"), "/p"))
 
 
@@ -57,10 +57,10 @@ def staff_sign_in(req: RequestContext) -> Page | Redirect:
     form = req.form()
     try:
         signed = signin.do_staff_sign_in(req.now, email=form.get("email"), password=form.get("password"),
-                                         address=req.client_ip, device=req.user_agent)
+                                         address=req.client_ip, device=req.user_agent, device_token=req.device_token)
     except TeamlineError as error:
-        return _form_error("auth/staff_sign_in.html", error, {"email": form.get("email", "")}, next=form.get("next", ""))
-    req.start_session(signed.credential, signed.max_age)
+        return form_error("auth/staff_sign_in.html", error, {"email": form.get("email", "")}, next=form.get("next", ""))
+    req.start_session(signed.credential, signed.max_age, signed.device_token)
     if signed.must_change_password:
         return Redirect("/staff/password")
     return Redirect(safe_next(form.get("next"), "/staff"))
@@ -88,55 +88,8 @@ def change_password(req: RequestContext) -> Page | Redirect:
         accounts.do_change_own_password(req.now, actor, current=form.get("current_password"),
                                         new=form.get("new_password"), confirm=form.get("confirm_password"))
     except TeamlineError as error:
-        return _form_error("auth/change_password.html", error, {})
+        return form_error("auth/change_password.html", error, {})
     return Redirect("/staff?password_changed=1")
-
-
-# --- joining with an invite code ---------------------------------------------------------------
-
-
-@route(bp, "/join", summary="Enter an invite code")
-def join_form(req: RequestContext) -> Page:
-    return Page("auth/join_code.html", {"values": {"code": req.query("code") or ""}})
-
-
-def _checked(req: RequestContext, form: dict[str, str]) -> invites.CheckedInvite:
-    dob = clean_dob_parts(form.get("dob_day"), form.get("dob_month"), form.get("dob_year"), today=req.now.date())
-    return invites.check_invite(req.now, code=form.get("code"), date_of_birth=dob, address=req.client_ip)
-
-
-@route(bp, "/join", methods=("POST",), summary="Check an invite code and date of birth")
-def join_check(req: RequestContext) -> Page:
-    form = req.form()
-    values = {k: form.get(k, "") for k in ("code", "dob_day", "dob_month", "dob_year")}
-    try:
-        checked = _checked(req, form)
-    except TeamlineError as error:
-        return _form_error("auth/join_code.html", error, values)
-    return Page("auth/join_account.html", {"values": {**values, "username": checked.patient.username or ""},
-                                           "patient_name": checked.patient.given_name,
-                                           "relink": checked.invite.purpose == "relink"})
-
-
-@route(bp, "/join/account", methods=("POST",), summary="Accept the agreement and set a username and password")
-def join_accept(req: RequestContext) -> Page | Redirect:
-    form = req.form()
-    values = {k: form.get(k, "") for k in ("code", "dob_day", "dob_month", "dob_year", "username")}
-    try:
-        checked = _checked(req, form)
-    except TeamlineError as error:
-        return _form_error("auth/join_code.html", error, values)
-    try:
-        if form.get("password", "") != form.get("confirm_password", ""):
-            raise ValidationError("The two passwords do not match.", field="confirm_password")
-        signed = invites.do_accept_invite(req.now, checked, username=form.get("username"),
-                                          password=form.get("password"), agreed=form.get("agreement") == "yes",
-                                          device=req.user_agent)
-    except TeamlineError as error:
-        return _form_error("auth/join_account.html", error, values, patient_name=checked.patient.given_name,
-                           relink=checked.invite.purpose == "relink")
-    req.start_session(signed.credential, signed.max_age)
-    return Redirect("/p?welcome=1")
 
 
 # --- account pages: devices getting notifications, signing out everywhere ------------------------------

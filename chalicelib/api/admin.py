@@ -9,7 +9,7 @@ from chalice import Blueprint
 from chalicelib.access import access_trust_admin
 from chalicelib.auth.actor import TEAM_ROLES
 from chalicelib.errors import TeamlineError
-from chalicelib.services import accounts, audit_log, present
+from chalicelib.services import accounts, audit_log, leaving, present
 from chalicelib.web.responses import Page, Redirect
 from chalicelib.web.routing import RequestContext, route
 
@@ -28,7 +28,7 @@ def _overview(req: RequestContext, **extra: object) -> Page:
         "teams": [{"team_id": t.team_id, "name": t.name, "description": t.description, "phone": t.phone} for t in teams],
         "staff": [{
             "staff_id": s.staff_id, "name": s.display_name, "email": s.email, "job_title": s.job_title,
-            "is_trust_admin": s.is_trust_admin,
+            "is_trust_admin": s.is_trust_admin, "active": bool(s.active),
             "roles": [{"team": team_names.get(t, "?"), "role": r} for t, r in (s.team_roles or {}).items()],
         } for s in staff],
         "roles": TEAM_ROLES,
@@ -93,6 +93,17 @@ def reset_password(req: RequestContext, staff_id: str) -> Page:
     staff = accounts.load_staff(admin, staff_id)
     return Page("admin/one_time_password.html", {"name": staff.display_name, "email": staff.email,
                                                  "password": password, "new": False})
+
+
+@route(bp, "/admin/staff/{staff_id}/deactivate", methods=("POST",), auth="admin",
+       summary="Deactivate a staff account: sessions end now, conversations and covers are released")
+def deactivate(req: RequestContext, staff_id: str) -> Page | Redirect:
+    admin = access_trust_admin(req).actor
+    try:
+        leaving.do_deactivate_staff(req.now, admin, staff_id)
+    except TeamlineError as error:
+        return _overview(req, error=error, values={}, form="deactivate")
+    return Redirect("/admin?updated=deactivated")
 
 
 @route(bp, "/admin/audit", auth="admin", summary="The audit log: by patient, by staff member or by day",

@@ -14,7 +14,7 @@ from chalicelib.access import access_staff, access_staff_conversation, access_st
 from chalicelib.errors import TeamlineError
 from chalicelib.models.team import TeamItem, team_policy
 from chalicelib.scopes import StaffTeam
-from chalicelib.services import inbox, invites, present, sending, threads
+from chalicelib.services import inbox, invites, leaving, present, recovery, sending, threads
 from chalicelib.web import qr
 from chalicelib.web.responses import Json, Page, Redirect
 from chalicelib.web.routing import RequestContext, route
@@ -50,7 +50,8 @@ def inbox_json(req: RequestContext, team_id: str) -> Json:
 
 def _conversation_page(req: RequestContext, team_id: str, patient_id: str, error: TeamlineError | None = None,
                        draft: str = "") -> Page:
-    view = threads.staff_thread(access_staff_conversation(req, team_id, patient_id), req.now, req.query("before"))
+    view = threads.staff_thread(access_staff_conversation(req, team_id, patient_id), req.now, req.query("before"),
+                                   mark_read=req.from_this_site)
     context: dict[str, Any] = {**view, "error": error, "draft": draft, "new_client_id": str(uuid.uuid4())}
     return Page("staff/conversation.html", context, status=error.status if error else 200)
 
@@ -63,7 +64,8 @@ def conversation(req: RequestContext, team_id: str, patient_id: str) -> Page:
 @route(bp, "/api/staff/teams/{team_id}/conversations/{patient_id}/messages", kind="api", auth="staff",
        query=("before",), summary="A page of a conversation (audited)", response_schema=PAGE_RESPONSE)
 def messages(req: RequestContext, team_id: str, patient_id: str) -> Json:
-    view = threads.staff_thread(access_staff_conversation(req, team_id, patient_id), req.now, req.query("before"))
+    view = threads.staff_thread(access_staff_conversation(req, team_id, patient_id), req.now, req.query("before"),
+                                   mark_read=req.from_this_site)
     return Json({key: view[key] for key in ("messages", "older_cursor", "conversation")})
 
 
@@ -125,18 +127,18 @@ def invite_form(req: RequestContext, team_id: str) -> Page:
     return Page("staff/invite.html", {"team": _team(access_staff_team(req, team_id).team), "values": {}})
 
 
-def _invite_page(req: RequestContext, team: TeamItem, result: invites.InviteResult) -> Page:
+def _invite_page(req: RequestContext, team: TeamItem, result: invites.InviteResult, *, recovery: bool = False) -> Page:
     host = req.headers.get("host", "localhost")
     scheme = "http" if host.startswith(("127.0.0.1", "localhost")) else "https"
     link = f"{scheme}://{host}/join?code={result.code}"
     return Page("staff/invite_code.html", {
         "team": _team(team),
-        "patient_name": result.patient.display_name,
+        "patient_name": result.name,
         "code": result.code,
         "link": link,
         "qr_svg": qr.svg(link),
         "expires_text": present.when_text_for(team, result.expires_at, req.now),
-        "relink": result.relink,
+        "recovery": recovery,
     })
 
 
@@ -165,19 +167,24 @@ def invite(req: RequestContext, team_id: str) -> Page:
                        "properties": {"given_name": {"type": "string"}, "family_name": {"type": "string"},
                                       "date_of_birth": {"type": "string", "format": "date"},
                                       "nhs_number": {"type": "string"}}},
-       response_schema={"type": "object", "required": ["code", "expires_at", "patient_id"],
-                        "properties": {"code": {"type": "string"}, "expires_at": {"type": "string"},
-                                       "patient_id": {"type": "string"}, "relink": {"type": "boolean"}}})
+       response_schema={"type": "object", "required": ["code", "expires_at"],
+                        "properties": {"code": {"type": "string"}, "expires_at": {"type": "string"}}})
 def invite_json(req: RequestContext, team_id: str) -> Json:
     st = access_staff_team(req, team_id)
     data = req.json()
     result = _invite(st, req, date_of_birth=data.get("date_of_birth"), fields=data)
-    return Json({"code": result.code, "expires_at": present.iso(result.expires_at),
-                 "patient_id": result.patient.patient_id, "relink": result.relink}, status=201)
+    return Json({"code": result.code, "expires_at": present.iso(result.expires_at)}, status=201)
 
 
-@route(bp, "/staff/teams/{team_id}/patients/{patient_id}/invites", methods=("POST",), auth="staff",
-       summary="A fresh code for an existing patient (lost phone, forgotten password)")
-def reinvite(req: RequestContext, team_id: str, patient_id: str) -> Page:
+@route(bp, "/staff/teams/{team_id}/patients/{patient_id}/recovery", methods=("POST",), auth="staff",
+       summary="Account recovery: a code with which the patient chooses a new password (audited, 3 a day)")
+def recover(req: RequestContext, team_id: str, patient_id: str) -> Page:
     st = access_staff_team(req, team_id)
-    return _invite_page(req, st.team, invites.do_reinvite_patient(st, req.now, patient_id))
+    return _invite_page(req, st.team, recovery.do_issue_recovery(st, req.now, patient_id), recovery=True)
+
+
+@route(bp, "/staff/teams/{team_id}/patients/{patient_id}/discharge", methods=("POST",), auth="lead",
+       summary="Discharge a patient from the team (their access ends; the conversation is kept)")
+def discharge(req: RequestContext, team_id: str, patient_id: str) -> Redirect:
+    leaving.do_discharge_patient(req.now, access_staff_team(req, team_id, lead=True), patient_id)
+    return Redirect(f"/staff/teams/{team_id}/patients")

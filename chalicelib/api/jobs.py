@@ -1,12 +1,15 @@
-"""Background handlers: the overdue sweep (scheduled) and the main table's stream.
+"""Background handlers: scheduled jobs and the main table's stream.
 
 In AWS, EventBridge and Lambda's stream reader call these; ``make run`` calls the same functions
-itself (scripts/drivers.py), because ``chalice local`` runs neither.
+itself (scripts/drivers.py reads ``SCHEDULES``), because ``chalice local`` runs neither. A job is a
+service function plus a line here: ``@every(minutes, "name")`` registers it with Chalice (and so with
+``chalice deploy``) and with the local driver at once.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from chalice import Blueprint, Rate
 
@@ -18,6 +21,27 @@ from chalicelib.settings import get_settings
 bp = Blueprint(__name__)
 
 
+class Job(NamedTuple):
+    """A scheduled job: its name, how often it runs, and the function that does it (no arguments)."""
+
+    name: str
+    every_seconds: int
+    run: Callable[[], Any]
+
+
+SCHEDULES: list[Job] = []
+
+
+def every(minutes: int, name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Run the decorated function every ``minutes`` in AWS (EventBridge) and under ``make run``."""
+    def register(fn: Callable[[], Any]) -> Callable[[], Any]:
+        SCHEDULES.append(Job(name, minutes * 60, fn))
+        bp.schedule(Rate(minutes, unit=Rate.MINUTES), name=name)(lambda event: fn())
+        return fn
+    return register
+
+
+@every(15, "mark_overdue")
 def sweep_overdue() -> overdue.SweepResult:
     """Mark overdue conversations now, and log what was done (ids and counts only)."""
     result = overdue.run_sweep(clock.now())
@@ -25,9 +49,13 @@ def sweep_overdue() -> overdue.SweepResult:
     return result
 
 
-@bp.schedule(Rate(15, unit=Rate.MINUTES), name="mark_overdue")
-def mark_overdue(event: Any) -> None:
-    sweep_overdue()
+@every(1, "retry_pushes")
+def retry_pushes() -> Any:
+    """Send again the pushes that failed for a passing reason and are due (the push code loads only here)."""
+    from chalicelib.push.config import default_send
+    from chalicelib.services.notifications import retry_due
+
+    return retry_due(clock.now(), send=default_send)
 
 
 #: Chalice needs a stream ARN when the app is loaded; infra/dynamodb.json replaces this with the main

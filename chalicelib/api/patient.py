@@ -26,6 +26,7 @@ bp = Blueprint(__name__)
 def home(req: RequestContext) -> Page:
     actor = access_patient(req).actor
     return Page("patient/home.html", {"teams": threads.patient_teams(actor, req.now),
+                                      "invitations": threads.invitations(actor, req.now),
                                       "welcome": req.query("welcome") == "1"})
 
 
@@ -40,7 +41,8 @@ def my_teams(req: RequestContext) -> Json:
 
 def _conversation_page(req: RequestContext, team_id: str, error: TeamlineError | None = None,
                        draft: str = "") -> Page:
-    view = threads.patient_thread(access_patient_conversation(req, team_id), req.now, req.query("before"))
+    view = threads.patient_thread(access_patient_conversation(req, team_id), req.now, req.query("before"),
+                                   mark_read=req.from_this_site)
     context: dict[str, Any] = {**view, "error": error, "draft": draft, "new_client_id": str(uuid.uuid4())}
     return Page("patient/conversation.html", context, status=error.status if error else 200)
 
@@ -53,7 +55,8 @@ def conversation(req: RequestContext, team_id: str) -> Page:
 @route(bp, "/api/patient/teams/{team_id}/messages", kind="api", auth="patient", query=("before",),
        summary="A page of my conversation with a team (newest page first)", response_schema=PAGE_RESPONSE)
 def messages(req: RequestContext, team_id: str) -> Json:
-    view = threads.patient_thread(access_patient_conversation(req, team_id), req.now, req.query("before"))
+    view = threads.patient_thread(access_patient_conversation(req, team_id), req.now, req.query("before"),
+                                   mark_read=req.from_this_site)
     return Json({key: view[key] for key in ("messages", "older_cursor", "status")})
 
 

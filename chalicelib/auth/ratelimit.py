@@ -22,11 +22,10 @@ class Limit(NamedTuple):
     window: timedelta
 
 
-SIGN_IN_PER_ACCOUNT = Limit("signin-account", 10, timedelta(minutes=15))
-#: Generous: a hospital's tablets share one public address.
-SIGN_IN_PER_ADDRESS = Limit("signin-address", 300, timedelta(minutes=15))
 INVITE_PER_ADDRESS = Limit("invite-address", 20, timedelta(hours=1))
 INVITE_DOB_PER_CODE = Limit("invite-dob", 5, timedelta(days=8))
+#: Account recovery codes a team can issue for one patient in a day.
+RECOVERY_PER_PATIENT = Limit("recovery-patient", 3, timedelta(days=1))
 
 
 def _window_start(limit: Limit, now: datetime) -> datetime:
@@ -35,7 +34,8 @@ def _window_start(limit: Limit, now: datetime) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
 
 
-def _counter(limit: Limit, subject: str, now: datetime) -> store.Counter:
+def counter(limit: Limit, subject: str, now: datetime) -> store.Counter:
+    """The counter of ``limit`` for ``subject`` in the window holding ``now``."""
     start = _window_start(limit, now)
     return store.Counter(limit.scope, subject, start, limit.limit, start + limit.window)
 
@@ -46,7 +46,7 @@ def _retry_after(counters: list[store.Counter], now: datetime) -> int:
 
 def hit(now: datetime, *checks: tuple[Limit, str]) -> None:
     """Count one attempt against each (limit, subject); raise RateLimited if any is exhausted."""
-    full = store.bump([_counter(limit, subject, now) for limit, subject in checks])
+    full = store.bump([counter(limit, subject, now) for limit, subject in checks])
     if full:
         raise RateLimited(retry_after=_retry_after(full, now))
 
@@ -56,6 +56,6 @@ def check(now: datetime, limit: Limit, subject: str) -> None:
 
     For limits that count only failures (birthday guesses): check first, count with ``hit`` on failure.
     """
-    counter = _counter(limit, subject, now)
-    if store.attempts(counter) >= limit.limit:
-        raise RateLimited(retry_after=_retry_after([counter], now))
+    current = counter(limit, subject, now)
+    if store.attempts(current) >= limit.limit:
+        raise RateLimited(retry_after=_retry_after([current], now))

@@ -22,6 +22,7 @@ class ConversationState(NamedTuple):
     reply_by: datetime | None
     overdue: bool
     assigned_staff_id: str | None
+    discharged: bool = False
 
 
 class Change(NamedTuple):
@@ -106,6 +107,27 @@ def claim(staff_id: str, staff_label: str) -> Change:
     return Change({"assigned_staff_id": staff_id, "assigned_name": staff_label})
 
 
+def notice(at: datetime) -> Change:
+    """Teamline itself posted a line (e.g. an account recovery): both sides see it; nobody owes a reply."""
+    return Change({"last_activity_at": at}, add={"message_count": 1, "patient_unread": 1, "team_unread": 1})
+
+
+def release() -> Change:
+    """Nobody holds the conversation any more (the clinician left the team, or let it go)."""
+    return Change({}, ("assigned_staff_id", "assigned_name"))
+
+
+def discharge(at: datetime) -> Change:
+    """The team discharged the patient: the thread is kept for the record but leaves every working list."""
+    return Change({"discharged_at": at, "overdue": False}, ("waiting_since", "reply_by", "assigned_staff_id",
+                                                           "assigned_name"))
+
+
+def rejoin() -> Change:
+    """A discharged patient joins the team again: the same thread, back in the team's lists."""
+    return Change({}, ("discharged_at",))
+
+
 def apply(state: ConversationState, change: Change) -> ConversationState:
     """The state after ``change`` (for the fields a ConversationState has)."""
     values = state._asdict()
@@ -113,4 +135,8 @@ def apply(state: ConversationState, change: Change) -> ConversationState:
         if name in values:
             values[name] = False if name == "overdue" else None
     values.update({k: v for k, v in change.set.items() if k in values})
+    if "discharged_at" in change.set:
+        values["discharged"] = True
+    if "discharged_at" in change.clear:
+        values["discharged"] = False
     return ConversationState(**values)

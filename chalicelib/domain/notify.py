@@ -3,7 +3,8 @@
 "Should we notify?" is a chain of named rules, as in Mastodon's notify service:
 
 * ``is_notifiable``: only new patient and clinician messages; automatic replies never notify.
-* A clinician's reply notifies the patient, on every device they subscribed.
+* A clinician's reply notifies the patient, on every device they subscribed; so does a line Teamline
+  itself posts about their account (a recovery), so a recovery nobody asked for is noticed.
 * A patient's message notifies the team's clinicians who are on shift (the team is open) and not
   away; an urgent conversation notifies them whatever the time. The sender is never notified: a
   patient's own message only goes to staff, and a clinician's only to the patient.
@@ -27,8 +28,8 @@ class Recipient(NamedTuple):
 
 
 def is_notifiable(sender_kind: str) -> bool:
-    """New patient and clinician messages notify; automatic replies never do."""
-    return sender_kind in ("patient", "staff")
+    """New patient and clinician messages, and Teamline's own notices to the patient, notify; auto-replies never do."""
+    return sender_kind in ("patient", "staff", "system")
 
 
 def needs_team(sender_kind: str) -> bool:

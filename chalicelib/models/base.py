@@ -28,9 +28,11 @@ _settings = get_settings()
 class _Meta:
     region = _settings.region
     host = _settings.dynamodb_endpoint
-    # A Lambda request has a budget of seconds, not minutes: fail fast and let the client retry.
-    connect_timeout_seconds = 2
-    read_timeout_seconds = 5
+    # A Lambda request has a budget of seconds, not minutes: fail fast and let the client retry. With the
+    # request deadline (models.db.deadline) no attempt starts after it, so the worst case is the deadline
+    # plus one attempt (connect + read), inside the API function's timeout.
+    connect_timeout_seconds = 1
+    read_timeout_seconds = 2
     max_retry_attempts = 2
     billing_mode = "PAY_PER_REQUEST"
 

@@ -65,6 +65,8 @@ class ConversationItem(MainItem, discriminator="conversation"):
     message_count = NumberAttribute(default=0)
     #: The no-flood key of the last auto-reply (one auto-reply per closed period).
     last_auto_reply_key = UnicodeAttribute(null=True)
+    #: Set when the team discharged the patient: the thread is kept but leaves the inbox and the patient's reach.
+    discharged_at = UTCDateTimeAttribute(null=True)
     #: Optimistic concurrency: every write checks and bumps it.
     revision = NumberAttribute(default=0)
 
@@ -76,7 +78,7 @@ class ConversationItem(MainItem, discriminator="conversation"):
     def state(self) -> ConversationState:
         """The fields the conversation rules (``chalicelib.domain.conversation``) read."""
         return ConversationState(self.last_activity_at, self.last_patient_at, self.waiting_since, self.reply_by,
-                                 bool(self.overdue), self.assigned_staff_id)
+                                 bool(self.overdue), self.assigned_staff_id, self.discharged_at is not None)
 
 
 class MessageItem(MainItem, discriminator="message"):
@@ -179,15 +181,17 @@ def is_guard(raw: dict[str, Any]) -> bool:
 
 def _index_values(state: ConversationState, patient_id: str, team_id: str) -> tuple[dict[str, Any], list[str]]:
     """The index attributes a conversation in ``state`` should carry (set), and those it should not (clear)."""
+    if state.discharged:  # kept for the record (and the patient list, gsi3), in no working list
+        return {}, ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi4pk", "gsi4sk"]
     inbox = keys.inbox_sk(state.waiting_since is not None, state.last_activity_at or _EPOCH, patient_id)
-    values: dict[str, Any] = {"gsi1sk": inbox}
+    values: dict[str, Any] = {"gsi1pk": keys.team_inbox(team_id), "gsi1sk": inbox}
     clear: list[str] = []
     if state.waiting_since is not None and state.reply_by is not None:
         values.update(gsi2pk=keys.team_due(team_id), gsi2sk=keys.due_sk(state.reply_by, patient_id))
     else:
         clear += ["gsi2pk", "gsi2sk"]
     if state.assigned_staff_id:
-        values.update(gsi4pk=keys.assigned(state.assigned_staff_id), gsi4sk=inbox)
+        values.update(gsi4pk=keys.assigned(team_id, state.assigned_staff_id), gsi4sk=inbox)
     else:
         clear += ["gsi4pk", "gsi4sk"]
     return values, clear
@@ -312,14 +316,22 @@ def inbox_page(team_id: str, *, cursor_text: str | None = None, limit: int = INB
     return InboxPage(items, cursor.encode(next_key) if len(items) == limit else None)
 
 
-def assigned_to(staff_ids: list[str], *, limit: int = 50) -> list[ConversationItem]:
-    """Conversations held by any of these clinicians (one Query each), waiting first, newest first."""
+def assigned_to(team_id: str, staff_ids: list[str], *, limit: int = 50) -> list[ConversationItem]:
+    """Conversations of one team held by any of these clinicians (one Query each), waiting first, newest first."""
     found: list[ConversationItem] = []
     with storage():
         for staff_id in staff_ids:
-            found += [c for c in ConversationItem.by_gsi4.query(keys.assigned(staff_id), scan_index_forward=False,
-                                                                limit=limit) if isinstance(c, ConversationItem)]
+            found += [c for c in ConversationItem.by_gsi4.query(keys.assigned(team_id, staff_id),
+                                                                scan_index_forward=False, limit=limit)
+                      if isinstance(c, ConversationItem) and c.team_id == team_id]
     return sorted(found, key=lambda c: c.gsi4sk or "", reverse=True)[:limit]
+
+
+def all_held_by(team_id: str, staff_id: str) -> list[ConversationItem]:
+    """Every conversation of a team one clinician holds (all pages; for releasing them when they leave)."""
+    with storage():
+        return [c for c in ConversationItem.by_gsi4.query(keys.assigned(team_id, staff_id))
+                if isinstance(c, ConversationItem)]
 
 
 def due(team_id: str, now: datetime, *, limit: int | None = None) -> list[ConversationItem]:

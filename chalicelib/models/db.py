@@ -7,7 +7,9 @@ benchmarks can count round trips (``observe_calls``) without patching anything.
 
 from __future__ import annotations
 
+import contextvars
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -76,6 +78,43 @@ def observe_calls(counter: CallCounter | None = None) -> Iterator[CallCounter]:
             _listeners.remove(counter)
 
 
+# --- the request's deadline --------------------------------------------------------------------------
+
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("teamline_deadline", default=None)
+
+
+class DeadlineExceeded(ServiceUnavailable):
+    """The request ran out of time before a DynamoDB call could be made: answer 503 now, while we still can."""
+
+    code = "timeout"
+    default_message = "Teamline is taking too long to answer. Nothing more was changed. Please try again."
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """No DynamoDB call (or retry of one) starts more than ``seconds`` after entering the block.
+
+    A Lambda behind API Gateway that overruns its timeout is killed and the caller gets a bare 502;
+    with a deadline a few seconds short of the timeout, Teamline answers its own JSON 503 instead.
+    """
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _on_before_send(**_: Any) -> None:
+    """Refuse to start another attempt once the request's deadline has passed (runs per HTTP attempt)."""
+    limit = _deadline.get()
+    if limit is not None and time.monotonic() > limit:
+        raise DeadlineExceeded()
+
+
+if ("before-send.dynamodb", _on_before_send) not in _botocore_handlers.BUILTIN_HANDLERS:
+    _botocore_handlers.BUILTIN_HANDLERS.append(("before-send.dynamodb", _on_before_send))
+
+
 # --- faults -----------------------------------------------------------------------------------------
 
 
@@ -90,7 +129,13 @@ def storage() -> Iterator[None]:
     try:
         yield
     except (PynamoDBException, BotoCoreError) as exc:
+        if isinstance(exc.__cause__, DeadlineExceeded) or isinstance(exc.__context__, DeadlineExceeded):
+            raise DeadlineExceeded() from exc
         raise ServiceUnavailable() from exc
+
+
+STORAGE_FAULTS: tuple[type[BaseException], ...] = (PynamoDBException, BotoCoreError)
+"""What a DynamoDB fault that escaped ``storage()`` looks like (the route wrapper maps these to a 503)."""
 
 
 # --- shared connection ----------------------------------------------------------------------------

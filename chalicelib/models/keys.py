@@ -93,6 +93,15 @@ def push_claim(message_id: str, device_id: str) -> tuple[str, str]:
     return f"PUSHED#{message_id}", device_id
 
 
+def push_retry(message_id: str, device_id: str) -> tuple[str, str]:
+    return f"PUSHRETRY#{message_id}", device_id
+
+
+def push_due_sk(due: datetime, message_id: str, device_id: str) -> str:
+    """gsi2 order of push retries: by when they are due."""
+    return f"{iso(due)}#{message_id}#{device_id}"
+
+
 def push_ref(ref: str) -> tuple[str, str]:
     return f"PUSHREF#{ref}", META
 
@@ -101,14 +110,19 @@ def rate_counter(scope: str, subject: str, window: str) -> tuple[str, str]:
     return f"RATE#{scope}#{subject}", window
 
 
+def known_device(device_hash: str) -> tuple[str, str]:
+    return f"KNOWNDEV#{device_hash}", META
+
+
 # --- secondary index partitions -------------------------------------------------------------
 
 ALL_TRUSTS = "TRUSTS"  # gsi1 partition listing every Trust (for jobs that walk all teams)
+PUSH_DUE = "PUSHDUE"  # gsi2 partition of push retries waiting to be sent again
 
 
-def assigned(staff_id: str) -> str:
-    """gsi4 partition: the conversations one clinician holds."""
-    return f"ASSIGNED#{staff_id}"
+def assigned(team_id: str, staff_id: str) -> str:
+    """gsi4 partition: the conversations one clinician holds in one team (never read across teams)."""
+    return f"ASSIGNED#{team_id}#{staff_id}"
 
 
 def trust_teams(trust_id: str) -> str:

@@ -30,7 +30,10 @@ class StaffItem(MainItem, discriminator="staff"):
     #: {team_id: "clinician" | "lead"}; authoritative for what this person may see.
     team_roles = JSONAttribute(default=dict)
     must_change_password = BooleanAttribute(default=False)
+    #: A one-time password stops working at this time (it was shown to an admin, maybe written down).
+    password_expires_at = UTCDateTimeAttribute(null=True)
     active = BooleanAttribute(default=True)
+    deactivated_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
 
     @property
@@ -60,6 +63,14 @@ class PatientItem(MainItem, discriminator="patient"):
     status = UnicodeAttribute(default="invited")  # invited | active
     agreement_accepted_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    #: Teams that have invited this (already registered) patient and that they have not yet answered:
+    #: {team_id: {"invite": <code hash>, "valid_until": ISO, "by": staff id}}. Shown on their home page.
+    invitations = JSONAttribute(default=dict)
+
+    @property
+    def has_account(self) -> bool:
+        """True once the patient has chosen a username and password (nobody else may ever change them)."""
+        return bool(self.password_hash)
 
     @property
     def display_name(self) -> str:
@@ -132,16 +143,24 @@ def get_patient(patient_id: str) -> PatientItem | None:
     return patient
 
 
+#: Read in place of a record that does not exist, so finding nobody costs what finding someone does.
+_NOBODY = "0" * 26
+
+
 def staff_by_email(email: str) -> StaffItem | None:
-    """The staff member with this (normalised) email: the email item, then the record (two GetItems)."""
-    link = get(keys.staff_email(email), StaffEmailItem)
-    return get_staff(link.staff_id) if isinstance(link, StaffEmailItem) else None
+    """The staff member with this (normalised) email: the email item, then the record.
+
+    Always two GetItems, even when there is no such email, so sign-in timing says nothing about
+    which accounts exist.
+    """
+    link = get(keys.staff_email(email), StaffEmailItem) if email else None
+    return get_staff(link.staff_id if isinstance(link, StaffEmailItem) else _NOBODY)
 
 
 def patient_by_username(username: str) -> PatientItem | None:
-    """The patient with this (normalised) username (two GetItems)."""
-    link = get(keys.patient_username(username), UsernameItem)
-    return get_patient(link.patient_id) if isinstance(link, UsernameItem) else None
+    """The patient with this (normalised) username: always two GetItems (see ``staff_by_email``)."""
+    link = get(keys.patient_username(username), UsernameItem) if username else None
+    return get_patient(link.patient_id if isinstance(link, UsernameItem) else _NOBODY)
 
 
 def patient_id_by_nhs_number(trust_id: str, number: str) -> str | None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError, PynamoDBException
 
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.models import keys
 from chalicelib.models.base import MainItem
-from chalicelib.models.db import storage
+from chalicelib.models.db import get, storage
 
 
 class PushSubscriptionItem(MainItem, discriminator="push_subscription"):
@@ -48,6 +48,24 @@ class PushRefItem(MainItem, discriminator="push_ref"):
     team_id = UnicodeAttribute()
     patient_id = UnicodeAttribute()
     audience = UnicodeAttribute()  # patient | staff
+
+
+class PushRetryItem(MainItem, discriminator="push_retry"):
+    """A push that failed for a passing reason (a 429, a push service down, a timeout), to send again later.
+
+    It sits in the sparse due index (gsi2, ``PUSHDUE``) until it is due; the retry job reads only what
+    is due, and gives up at ``deadline`` (the notification's TTL): after that the push service would
+    drop it anyway.
+    """
+
+    message_id = UnicodeAttribute()
+    device_id = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    audience = UnicodeAttribute()
+    ref = UnicodeAttribute()
+    urgent = BooleanAttribute(default=False)
+    deadline = UTCDateTimeAttribute()
+    attempts = NumberAttribute(default=1)
 
 
 def new_subscription(actor_kind: str, actor_id: str, device_id: str, *, endpoint: str, p256dh: str, auth: str,
@@ -110,3 +128,45 @@ def remove(subscription: PushSubscriptionItem) -> None:
     """Forget a device whose endpoint is gone."""
     with storage():
         subscription.delete()
+
+
+def remove_all(actor_id: str) -> None:
+    """Forget every device of one person (their account was closed)."""
+    with storage(), PushSubscriptionItem.batch_write() as batch:
+        for item in subscriptions_of(actor_id):
+            batch.delete(item)
+
+
+def schedule_retry(*, message_id: str, device_id: str, actor_id: str, audience: str, ref: str, urgent: bool,
+                   due: datetime, deadline: datetime, attempts: int) -> None:
+    """Keep a push to try again at ``due`` (replacing any earlier retry of the same push)."""
+    item = PushRetryItem(*keys.push_retry(message_id, device_id), message_id=message_id, device_id=device_id,
+                         actor_id=actor_id, audience=audience, ref=ref, urgent=urgent, deadline=deadline,
+                         attempts=attempts, gsi2pk=keys.PUSH_DUE, gsi2sk=keys.push_due_sk(due, message_id, device_id),
+                         expires_at=deadline)
+    with storage():
+        item.save()
+
+
+def due_retries(now: datetime, *, limit: int = 100) -> list[PushRetryItem]:
+    """Retries due at ``now``, earliest first (one Query on the sparse due index)."""
+    with storage():
+        return [r for r in PushRetryItem.by_gsi2.query(keys.PUSH_DUE, PushRetryItem.gsi2sk <= keys.due_upto(now),
+                                                        limit=limit) if isinstance(r, PushRetryItem)]
+
+
+def take_retry(retry: PushRetryItem) -> bool:
+    """Remove a due retry before sending it; False if another run took it first (so it is sent once)."""
+    try:
+        retry.delete(condition=PushRetryItem.attempts == retry.attempts)
+    except PynamoDBException as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            return False
+        raise ServiceUnavailable() from exc
+    return True
+
+
+def subscription(actor_id: str, device_id: str) -> PushSubscriptionItem | None:
+    """One device's subscription, or None (it was removed meanwhile)."""
+    found: PushSubscriptionItem | None = get(keys.push_subscription(actor_id, device_id), PushSubscriptionItem)
+    return found

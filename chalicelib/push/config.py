@@ -61,10 +61,22 @@ def default_send(*args: Any, **kwargs: Any) -> DeliveryResult:
     if _sender is None:
         from chalicelib.push.sender import PushSender
 
-        # Stream batches run in a Lambda with a longer timeout than API requests; keep retries inside it.
-        _sender = PushSender(vapid_keys, max_attempts=3, max_delay=10.0, timeout=5.0)
+        # A small budget per device: a slow or down push service is retried later (services.notifications
+        # stores the retry), never waited on at the cost of other devices or the Lambda's timeout.
+        _sender = PushSender(vapid_keys, max_attempts=2, base_delay=0.25, max_delay=1.0, timeout=3.0,
+                             endpoint_check=endpoint_check)
     result: DeliveryResult = _sender.send(*args, **kwargs)
     return result
+
+
+def endpoint_check(endpoint: str) -> str:
+    """The settings' check on a stored endpoint, run again just before each POST."""
+    from chalicelib.push.endpoints import check_endpoint
+    from chalicelib.settings import NON_DEPLOYED_STAGES
+
+    settings = get_settings()
+    return check_endpoint(endpoint, push_hosts=settings.push_hosts,
+                          allow_loopback=settings.stage in NON_DEPLOYED_STAGES)
 
 
 def reset_sender() -> None:

@@ -1,9 +1,12 @@
 """Deliver one Web Push message to one subscription, and say what happened.
 
 Delivery is one call per subscription, as in Mastodon's push worker: the outcome tells the caller
-what to do next (``gone``: delete the subscription; ``too_large``: log a bug; ``retry_exhausted``:
-requeue, after ``retry_after`` if the push service gave one). Transient failures (429, 5xx, timeouts,
-connection errors) are retried here with exponential backoff and jitter, honouring ``Retry-After``.
+what to do next (``gone``: delete the subscription; ``refused``: an endpoint Teamline will not POST
+to, delete it; ``too_large``: log a bug; ``vapid_rejected``: the push service refused Teamline's
+VAPID credentials (403), a configuration fault to report, not the subscription's; ``retry_exhausted``:
+a transient failure that outlasted this call's budget, requeue after ``retry_after`` if the push
+service gave one). Transient failures (408, 429, 5xx, timeouts, connection errors) are retried here
+with exponential backoff and jitter, honouring ``Retry-After``, within a small budget.
 
 Why not use ``webpush`` (or pywebpush) for everything: ``webpush`` builds the RFC 8291 aes128gcm body
 well, but its VAPID ``aud`` drops non-default ports, its per-call options stick to the instance, it
@@ -45,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["delivered", "gone", "too_large", "failed", "retry_exhausted"]
+Outcome = Literal["delivered", "gone", "too_large", "failed", "retry_exhausted", "vapid_rejected", "refused"]
 Urgency = Literal["very-low", "low", "normal", "high"]
 URGENCIES: Final = frozenset(get_args(Urgency))
 
@@ -183,6 +186,7 @@ class PushSender:
         timeout: float = 10.0,
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
+        endpoint_check: Callable[[str], str] | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -197,6 +201,7 @@ class PushSender:
         # service's real clock, so a pinned demo clock must not leak in here.
         self._clock = clock
         self._rng = rng
+        self._endpoint_check = endpoint_check
         self._signer: _Signer | None = None
         self._lock = threading.Lock()
 
@@ -246,9 +251,23 @@ class PushSender:
         urgency: Urgency = "normal",
     ) -> DeliveryResult:
         """Deliver ``payload`` to ``subscription``, retrying transient failures; never raises for HTTP."""
+        prepared = self._prepare(subscription, payload, ttl=ttl, urgency=urgency)
+        if isinstance(prepared, DeliveryResult):
+            return prepared
+        return self._attempts(subscription.endpoint, *prepared)
+
+    def _prepare(self, subscription: Subscription, payload: bytes, *, ttl: int,
+                 urgency: str) -> tuple[bytes, dict[str, str]] | DeliveryResult:
+        """The body and headers to POST, or the result for a push that cannot be sent at all."""
         origin = _origin_or_none(subscription.endpoint)
+        if self._endpoint_check is not None:
+            try:
+                self._endpoint_check(subscription.endpoint)
+            except ValueError:
+                log.warning("push not sent to %s: endpoint refused", origin)
+                return DeliveryResult("refused", None, 0, None, "endpoint refused")
         try:
-            body, headers = self.encrypt(subscription, payload, ttl=ttl, urgency=urgency)
+            return self.encrypt(subscription, payload, ttl=ttl, urgency=urgency)
         except PayloadTooLargeError as exc:
             log.error("push not sent: plaintext of %d bytes is over %d (a bug)", exc.size, MAX_PLAINTEXT)
             return DeliveryResult("too_large", None, 0, None, str(exc))
@@ -258,11 +277,14 @@ class PushSender:
             log.warning("push not sent to %s: subscription unusable (%s)", origin, type(exc).__name__)
             return DeliveryResult("failed", None, 0, None, f"unusable subscription: {type(exc).__name__}")
 
+    def _attempts(self, endpoint: str, body: bytes, headers: dict[str, str]) -> DeliveryResult:
+        """POST until delivered, refused for good, or this call's budget of attempts is spent."""
+        origin = _origin_or_none(endpoint)
         retry_after: float | None = None
         status: int | None = None
         detail: str | None = None
         for attempt in range(1, self._max_attempts + 1):
-            status, retry_after_header, detail, retryable = self._post(subscription.endpoint, body, headers)
+            status, retry_after_header, detail, retryable = self._post(endpoint, body, headers)
             asked = parse_retry_after(retry_after_header, now=self._clock())
             if asked is not None:
                 retry_after = asked
@@ -346,4 +368,6 @@ def _outcome_for(status: int | None) -> Outcome:
         return "gone"
     if status == 413:
         return "too_large"
+    if status == 403:  # e.g. Apple's BadJwtToken: the VAPID key or subject, not this subscription
+        return "vapid_rejected"
     return "failed"

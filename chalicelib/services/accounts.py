@@ -10,7 +10,7 @@ because roles are read from the staff record on every request.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from pynamodb.exceptions import TransactWriteError
@@ -26,7 +26,11 @@ from chalicelib.models import team as team_store
 from chalicelib.models.audit import AuditEventType, audit_event, system
 from chalicelib.models.people import StaffEmailItem, StaffItem
 from chalicelib.models.team import TeamItem, TrustItem
+from chalicelib.services import leaving
 from chalicelib.services.signin import revoke_all_sessions
+
+#: A one-time password was shown to an admin (and maybe read out or written down): it stops working after this.
+ONE_TIME_PASSWORD_LIFETIME = timedelta(hours=72)
 
 
 def _one_time_password() -> str:
@@ -71,9 +75,12 @@ def _new_staff(now: datetime, trust_id: str, *, email: object, given_name: objec
     staff_id = new_id(now)
     given = clean_name(given_name, field="given_name", label="first name")
     family = clean_name(family_name, field="family_name", label="last name")
-    return people_store.new_staff(staff_id, trust_id, email=clean_email(email), given_name=given, family_name=family,
-                                  job_title=_clean_job_title(job_title), password_hash=hash_password(password),
-                                  is_trust_admin=is_trust_admin, must_change_password=must_change, now=now)
+    staff = people_store.new_staff(staff_id, trust_id, email=clean_email(email), given_name=given, family_name=family,
+                                   job_title=_clean_job_title(job_title), password_hash=hash_password(password),
+                                   is_trust_admin=is_trust_admin, must_change_password=must_change, now=now)
+    if must_change:
+        staff.password_expires_at = now + ONE_TIME_PASSWORD_LIFETIME
+    return staff
 
 
 def do_create_team(now: datetime, admin: Actor, *, name: object, description: object = "", phone: object = "") -> TeamItem:
@@ -189,6 +196,8 @@ def do_set_team_role(now: datetime, admin: Actor, staff_id: str, *, team_id: str
             raise Conflict("Someone else changed this person's roles. Refresh and try again.") from exc
         raise ServiceUnavailable() from exc
     staff.team_roles = roles
+    if role is None and team_id in before:
+        leaving.release_from_team(now, admin, team_id, staff_id)
     return staff
 
 
@@ -198,7 +207,8 @@ def do_reset_staff_password(now: datetime, admin: Actor, staff_id: str) -> str:
     password = _one_time_password()
     with db.committed() as tx:
         tx.update(staff, actions=[StaffItem.password_hash.set(hash_password(password)),
-                                  StaffItem.must_change_password.set(True)])
+                                  StaffItem.must_change_password.set(True),
+                                  StaffItem.password_expires_at.set(now + ONE_TIME_PASSWORD_LIFETIME)])
         tx.save(audit_event(now, AuditEventType.STAFF_PASSWORD_RESET, admin, detail={"staff_id": staff_id}))
     revoke_all_sessions(staff_id)
     return password
@@ -218,7 +228,7 @@ def do_change_own_password(now: datetime, actor: Actor, *, current: object, new:
         raise ValidationError("Choose a password you have not used here before.", field="new_password")
     with db.committed() as tx:
         tx.update(staff, actions=[StaffItem.password_hash.set(hash_password(new_text)),
-                                  StaffItem.must_change_password.set(False)])
+                                  StaffItem.must_change_password.set(False), StaffItem.password_expires_at.remove()])
         tx.save(audit_event(now, AuditEventType.STAFF_PASSWORD_CHANGED, actor))
     revoke_all_sessions(staff.staff_id, keep=actor.session.pk)
 

@@ -40,7 +40,7 @@ def inbox_view(st: StaffTeam, now: datetime, *, view: str | None = None, cursor:
     next_cursor = None
     overdue_first: list[ConversationItem] = []
     if view == "mine":
-        conversations = store.assigned_to([st.actor.id, *covering])
+        conversations = store.assigned_to(st.team.team_id, [st.actor.id, *covering])
     elif view == "overdue":
         conversations = store.due(st.team.team_id, now, limit=OVERDUE_VIEW_LIMIT)
     else:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import re
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from chalicelib.auth.actor import Actor
 from chalicelib.errors import NotFound, ValidationError
@@ -19,6 +18,7 @@ from chalicelib.models import db, keys
 from chalicelib.models import push as push_store
 from chalicelib.models.audit import AuditEventType, audit_event
 from chalicelib.models.push import PushSubscriptionItem
+from chalicelib.push import endpoints
 from chalicelib.settings import NON_DEPLOYED_STAGES, get_settings
 
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -37,17 +37,13 @@ def _b64url_bytes(value: object, field: str, length: int) -> str:
 
 
 def check_endpoint(endpoint: object) -> str:
-    """An endpoint on an allowed push service (HTTPS; loopback HTTP only in local/test stages)."""
-    text = str(endpoint or "")
-    parts = urlsplit(text)
+    """An endpoint on an allowed push service (see ``chalicelib.push.endpoints``), as it will be POSTed to."""
     settings = get_settings()
-    host = parts.hostname or ""
-    allowed = any(host == h or host.endswith("." + h) for h in settings.push_hosts)
-    loopback_ok = (settings.stage in NON_DEPLOYED_STAGES and host in ("127.0.0.1", "localhost")
-                   and host in settings.push_hosts and parts.scheme == "http")
-    if len(text) > 1000 or not allowed or not (parts.scheme == "https" or loopback_ok):
-        raise ValidationError("This browser's push service is not supported.", field="endpoint")
-    return text
+    try:
+        return endpoints.check_endpoint(str(endpoint or ""), push_hosts=settings.push_hosts,
+                                        allow_loopback=settings.stage in NON_DEPLOYED_STAGES)
+    except endpoints.EndpointRefused as exc:
+        raise ValidationError("This browser's push service is not supported.", field="endpoint") from exc
 
 
 def do_subscribe(now: datetime, actor: Actor, *, device_id: object, endpoint: object, p256dh: object, auth: object,

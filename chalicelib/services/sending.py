@@ -19,6 +19,8 @@ A patient's send is two DynamoDB round trips: the BatchGetItem that authenticate
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -38,7 +40,12 @@ from chalicelib.models.team import team_policy
 from chalicelib.scopes import PatientConversation, StaffConversation
 from chalicelib.services.common import staff_label, touch_session
 
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 8
+#: Backoff between attempts that lost a race: up to 20 ms, 40 ms, ... (full jitter), so racing sends
+#: spread out instead of colliding again; eight attempts fit well inside the request's deadline.
+BACKOFF_BASE_SECONDS = 0.02
+pause: Callable[[float], None] = time.sleep
+jitter: Callable[[], float] = random.random
 
 
 class SendResult(NamedTuple):
@@ -96,7 +103,7 @@ def _store_once(conv: ConversationItem, commit: Callable[[ConversationItem], Sen
     A failed guard means this client id was stored before (return that); a conversation that changed
     under us means reload and try again, a bounded number of times.
     """
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         try:
             return commit(conv)
         except TransactWriteError as error:
@@ -105,6 +112,7 @@ def _store_once(conv: ConversationItem, commit: Callable[[ConversationItem], Sen
                 return _existing(raw_guard, digest)
             if not _retryable(error):
                 raise ServiceUnavailable() from error
+            pause(jitter() * BACKOFF_BASE_SECONDS * min(2 ** attempt, 16))
             conv = store.load(conv.team_id, conv.patient_id) or conv
     raise ServiceUnavailable(f"Teamline is busy. {not_sent}; please try again.")
 

@@ -21,10 +21,12 @@ from chalicelib.services import present
 from chalicelib.services.common import touch_session
 
 
-def patient_thread(pc: PatientConversation, now: datetime, before: str | None = None) -> dict[str, Any]:
-    """A page of the patient's conversation with one team (marking the team's messages read)."""
+def patient_thread(pc: PatientConversation, now: datetime, before: str | None = None, *,
+                   mark_read: bool = False) -> dict[str, Any]:
+    """A page of the patient's conversation with one team (marking the team's messages read if asked)."""
     page = store.message_page(pc.team.team_id, pc.actor.id, before=store.check_message_cursor(before))
-    do_patient_read(pc, now)
+    if mark_read:
+        do_patient_read(pc, now)
     policy = team_policy(pc.team)
     status = present.team_status(pc.team, now)
     return {
@@ -36,10 +38,11 @@ def patient_thread(pc: PatientConversation, now: datetime, before: str | None = 
     }
 
 
-def staff_thread(sc: StaffConversation, now: datetime, before: str | None = None) -> dict[str, Any]:
-    """A page of a conversation for a clinician of the team (audited as viewed)."""
+def staff_thread(sc: StaffConversation, now: datetime, before: str | None = None, *,
+                 mark_read: bool = False) -> dict[str, Any]:
+    """A page of a conversation for a clinician of the team: always audited as viewed; marked read if asked."""
     page = store.message_page(sc.team.team_id, sc.conversation.patient_id, before=store.check_message_cursor(before))
-    do_staff_view(sc, now)
+    do_staff_view(sc, now, mark_read=mark_read)
     policy = team_policy(sc.team)
     messages = [present.message(m, sc.conversation, viewer="staff", policy=policy, now=now, viewer_id=sc.actor.id)
                 for m in page.messages]
@@ -67,13 +70,13 @@ def do_patient_read(pc: PatientConversation, now: datetime) -> None:
                              ConversationItem.patient_read_upto.set(max(now, conv.last_activity_at))])
 
 
-def do_staff_view(sc: StaffConversation, now: datetime) -> None:
-    """Record that a clinician read the conversation (audit), marking the patient's messages read."""
+def do_staff_view(sc: StaffConversation, now: datetime, *, mark_read: bool = True) -> None:
+    """Record that a clinician opened the conversation (audit), marking the patient's messages read if asked."""
     conv = sc.conversation
     with db.committed() as tx:
         tx.save(audit_event(now, AuditEventType.CONVERSATION_VIEWED, sc.actor, team_id=conv.team_id,
                             patient_id=conv.patient_id))
-        if conv.team_unread:
+        if mark_read and conv.team_unread:
             # Read up to everything on screen, even if its stamp is a hair ahead of this clock.
             tx.update(conv, actions=[ConversationItem.team_unread.set(0),
                                      ConversationItem.team_read_upto.set(max(now, conv.last_activity_at))])
@@ -96,3 +99,13 @@ def patient_teams(actor: Actor, now: datetime) -> list[dict[str, Any]]:
             "last_activity_text": present.when_text_for(team, conv.last_activity_at, now),
         })
     return sorted(rows, key=lambda row: row["name"].lower())
+
+
+def invitations(actor: Actor, now: datetime) -> list[dict[str, str]]:
+    """Teams waiting for this patient to accept their invitation (a read only when there are any)."""
+    from chalicelib.models.team import teams_by_id
+    from chalicelib.services.invites import pending_invitations
+
+    waiting = pending_invitations(actor, now)
+    teams = teams_by_id(waiting) if waiting else {}
+    return [{"team_id": t.team_id, "name": t.name} for t in teams.values() if t.active]

@@ -16,6 +16,11 @@ def cookie_names() -> tuple[str, str]:
     return "teamline", "teamline_csrf"
 
 
+def device_cookie_name() -> str:
+    """The cookie that marks a browser as one that has signed in before (see ``auth.throttle``)."""
+    return "__Host-teamline_device" if get_settings().secure_cookies else "teamline_device"
+
+
 def parse(header: str) -> dict[str, str]:
     """The cookies in a Cookie header (the first of any repeated name)."""
     jar: dict[str, str] = {}

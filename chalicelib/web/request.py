@@ -20,8 +20,39 @@ from chalicelib.ids import new_token
 from chalicelib.web import cookies, csrf
 
 MAX_BODY_BYTES = 64 * 1024
+DEVICE_COOKIE_SECONDS = 180 * 24 * 3600
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+
+
+MAX_JSON_DEPTH = 8
+
+
+def check_text(value: str, field: str) -> str:
+    """Text Teamline can store and show: no lone surrogates (they cannot be encoded as UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationError("This contains characters that cannot be saved. Please retype it.",
+                              field=field) from exc
+    return value
+
+
+def check_json(body: Any) -> None:
+    """Walk a parsed body (without recursion): bounded depth, every key and string storable."""
+    pending: list[tuple[Any, str, int]] = [(body, "", 0)]
+    while pending:
+        value, path, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValidationError("The request body is nested too deeply.", field=path or None)
+        if isinstance(value, str):
+            check_text(value, path or "body")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{path}.{check_text(key, path or 'body')}" if path else check_text(key, "body")
+                pending.append((item, name, depth + 1))
+        elif isinstance(value, list):
+            pending.extend((item, f"{path}.{index}", depth + 1) for index, item in enumerate(value))
 
 
 class RouteSpec(NamedTuple):
@@ -76,6 +107,16 @@ class RequestContext:
         return str(self.headers.get("user-agent", ""))[:200]
 
     @property
+    def from_this_site(self) -> bool:
+        """The browser says this request came from Teamline's own pages, or was typed or bookmarked.
+
+        A GET only changes state (marking messages read) when this is true: a link on another site
+        that a signed-in person follows must not change anything. Browsers without fetch metadata
+        (and other clients) are treated as not from this site.
+        """
+        return str(self.headers.get("sec-fetch-site", "")).lower() in ("same-origin", "none")
+
+    @property
     def state_changing(self) -> bool:
         return self.method in csrf.UNSAFE_METHODS
 
@@ -96,7 +137,7 @@ class RequestContext:
     def query(self, name: str, default: str | None = None) -> str | None:
         params = self.request.query_params or {}
         value = params.get(name)
-        return value if value is not None else default
+        return check_text(str(value), name) if value is not None else default
 
     def _content_type(self) -> str:
         return str(self.headers.get("content-type", "")).split(";")[0].strip().lower()
@@ -117,19 +158,25 @@ class RequestContext:
                 parsed = parse_qs(self._body_bytes().decode("utf-8"), keep_blank_values=True, max_num_fields=50)
             except (UnicodeDecodeError, ValueError) as exc:
                 raise ValidationError("The form could not be read.") from exc
-            self._form = {key: values[0] for key, values in parsed.items()}
+            self._form = {check_text(key, "form"): check_text(values[0], key) for key, values in parsed.items()}
         return self._form
 
     def json(self) -> dict[str, Any]:
-        """The JSON object body; anything else is a clear 400/415."""
+        """The JSON object body; anything else is a clear 400/415.
+
+        Refused as well: nesting deeper than ``MAX_JSON_DEPTH`` (Python's parser would recurse until it
+        fails), and text that cannot be stored or shown (a lone surrogate such as ``\\ud800``, which
+        JSON escapes allow but UTF-8 cannot encode), named by its field.
+        """
         if self._content_type() != JSON:
             raise UnsupportedMediaType()
         try:
             body = json.loads(self._body_bytes() or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ValidationError("The request body is not valid JSON.") from exc
         if not isinstance(body, dict):
             raise ValidationError("The request body must be a JSON object.")
+        check_json(body)
         return body
 
     # --- authentication ------------------------------------------------------------------------
@@ -152,8 +199,17 @@ class RequestContext:
     def set_cookie(self, name: str, value: str, *, max_age: int | None = None, http_only: bool = True) -> None:
         self.cookies_out.append(cookies.set_cookie_header(name, value, max_age=max_age, http_only=http_only))
 
-    def start_session(self, credential: sessions.Credential, max_age: int) -> None:
+    def start_session(self, credential: sessions.Credential, max_age: int, device_token: str = "") -> None:
+        """Set the session cookie (and the device cookie that marks this browser as known to the account)."""
         self.set_cookie(cookies.cookie_names()[0], credential.cookie_value(), max_age=max_age)
+        if device_token and device_token != self.device_token:
+            self.set_cookie(cookies.device_cookie_name(), device_token, max_age=DEVICE_COOKIE_SECONDS)
+
+    @property
+    def device_token(self) -> str | None:
+        """This browser's device cookie, if it has one of a sane shape."""
+        token = self.cookies().get(cookies.device_cookie_name())
+        return token if token and 22 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum() else None
 
     def end_session(self) -> None:
         self.set_cookie(cookies.cookie_names()[0], "", max_age=0)

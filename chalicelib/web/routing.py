@@ -27,20 +27,24 @@ from chalice import Blueprint, Response
 from chalicelib import clock
 from chalicelib.errors import ServiceUnavailable, TeamlineError, Unauthenticated
 from chalicelib.logs import log_event
-from chalicelib.models.db import observe_calls
+from chalicelib.models.db import STORAGE_FAULTS, deadline, observe_calls
 from chalicelib.web import csrf
-from chalicelib.web.request import RequestContext, RouteSpec
+from chalicelib.web.request import RequestContext, RouteSpec, check_text
 from chalicelib.web.respond import error_result, to_response
 from chalicelib.web.responses import SECURITY_HEADERS, error_json
 
 __all__ = ["ROUTES", "RequestContext", "RouteSpec", "route"]
 
 ROUTES: list[RouteSpec] = []
+#: No DynamoDB call starts later than this into a request; the API function's timeout is 15 s.
+REQUEST_DEADLINE_SECONDS = 9.0
 
 
 def _run(req: RequestContext, fn: Callable[..., Any], params: dict[str, Any]) -> Any:
     """Call the handler behind the CSRF checks; any failure becomes the result to send."""
     try:
+        for name, value in params.items():
+            check_text(str(value), name)
         csrf.check_origin(req.method, req.headers)
         if req.spec.auth == "public" and req.state_changing:
             req.check_form_token()
@@ -49,6 +53,10 @@ def _run(req: RequestContext, fn: Callable[..., Any], params: dict[str, Any]) ->
         if isinstance(error, Unauthenticated) and req.credential is not None:
             req.end_session()  # a dead cookie is cleared rather than sent forever
         return error_result(req, error)
+    except STORAGE_FAULTS as exc:  # a DynamoDB fault outside models' own mapping: still a deliberate 503
+        log_event("storage_error", logging.WARNING, route=req.spec.path, method=req.method,
+                  error_type=type(exc).__name__)
+        return error_result(req, ServiceUnavailable())
     except Exception as exc:  # noqa: BLE001 - the last line of defence: log the type, never the data
         log_event("unhandled_error", logging.ERROR, route=req.spec.path, method=req.method,
                   error_type=type(exc).__name__)
@@ -59,7 +67,7 @@ def _run(req: RequestContext, fn: Callable[..., Any], params: dict[str, Any]) ->
 def _handle(spec: RouteSpec, bp: Blueprint, fn: Callable[..., Any], params: dict[str, Any]) -> Response:
     started = time.perf_counter()
     req = RequestContext(request=bp.current_request, spec=spec, now=clock.now())
-    with observe_calls() as calls:
+    with observe_calls() as calls, deadline(REQUEST_DEADLINE_SECONDS):
         result = _run(req, fn, params)
         try:
             response = to_response(req, result)

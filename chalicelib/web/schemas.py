@@ -9,7 +9,7 @@ MESSAGE: dict[str, Any] = {
     "required": ["id", "sender", "body", "sent_at", "mine", "read", "automatic"],
     "properties": {
         "id": {"type": "string"}, "cursor": {"type": "string"}, "client_id": {"type": ["string", "null"]},
-        "sender": {"type": "string", "enum": ["patient", "staff", "auto"]}, "sender_label": {"type": "string"},
+        "sender": {"type": "string", "enum": ["patient", "staff", "auto", "system"]}, "sender_label": {"type": "string"},
         "body": {"type": "string"}, "sent_at": {"type": "string", "format": "date-time"},
         "sent_text": {"type": "string"}, "mine": {"type": "boolean"}, "read": {"type": "boolean"},
         "automatic": {"type": "boolean"}, "auto_kind": {"type": ["string", "null"]},

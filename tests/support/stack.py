@@ -190,7 +190,7 @@ class Stack:
         username = f"{given_name.lower()}{uuid.uuid4().hex[:8]}"
         password = "quiet harbour lights 7"
         invites.do_accept_invite(at, checked, username=username, password=password, agreed=True)
-        return NewPatient(username, password, invited.patient.patient_id, team_id, given_name, family_name)
+        return NewPatient(username, password, invited.patient_id, team_id, given_name, family_name)
 
     def app_with_clock(self, clock_override: str) -> str:
         """The URL of a ``chalice local`` whose clock starts at ``clock_override``; same data. Cached."""

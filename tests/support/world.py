@@ -88,7 +88,7 @@ def build_world(now: datetime) -> World:
         checked = invites.check_invite(now, code=result.code, date_of_birth=dob, address=f"seed-{persona}")
         username = persona.replace("_", "")
         invites.do_accept_invite(now, checked, username=username, password=PASSWORD, agreed=True)
-        world.patients[persona] = result.patient.patient_id
+        world.patients[persona] = result.patient_id
         world.usernames[persona] = username
     return world
 
