@@ -200,13 +200,20 @@ def test_rate_limited_push_is_retried_and_delivered(api, world, push_service, pu
     assert [p.status for p in push_service.received] == [429, 201]
 
 
-def test_a_device_that_keeps_failing_is_shown_as_not_working(api, world, push_service, push_env, pinned_clock):
+def test_a_device_that_keeps_failing_is_retried_until_its_ttl_then_shown_as_not_working(api, world, push_service,
+                                                                                      push_env, pinned_clock):
     now = pinned_clock.now()
     endpoint = _subscribe(api, "patient_a", push_service, push_env)
-    push_service.script(endpoint, [503, 503, 503])
+    push_service.script(endpoint, [503] * 300)
     reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
     result = _dispatch(world, push_env, now, [reply.message.serialize()])
-    assert result.failed == 1 and result.outcomes == {"retry_exhausted": 1}
+    assert (result.deferred, result.failed) == (1, 0) and result.outcomes == {"retry_exhausted": 1}
+    assert body_json(api.get("/api/push/subscriptions", "patient_a"))["devices"][0]["stopped"] is False
+    later, retried = now, 0
+    while later < now + timedelta(hours=25):  # the retry job runs; each retry comes due later than the last
+        later += timedelta(minutes=31)
+        retried += notifications.retry_due(later, send=_sender(push_env).send).attempted
+    assert 10 <= retried <= 60  # tried again and again within the reply's 24-hour TTL, then given up
     devices = body_json(api.get("/api/push/subscriptions", "patient_a"))["devices"]
     assert devices[0]["stopped"] is True
     page = api.get("/p/account", "patient_a").body.decode()
