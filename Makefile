@@ -10,7 +10,7 @@ STAGE ?= dev
 XDIST ?= -n 2
 
 .PHONY: help install assets run test test-unit test-functional test-wire test-browser check bench screenshots \
-        chromium package clean deploy destroy vapid-keys deploy-rehearsal
+        chromium package clean deploy destroy vapid-keys create-admin deploy-rehearsal
 
 help:
 	@echo "make run          start Teamline locally with demo data on http://127.0.0.1:$(PORT)"
@@ -21,6 +21,7 @@ help:
 	@echo "make deploy STAGE=prod      create or upgrade a stage in the Trust's AWS account (docs/deploy.md)"
 	@echo "make destroy STAGE=prod     remove the stage's app, keeping its tables and buckets"
 	@echo "make vapid-keys STAGE=prod  make the stage's Web Push keys in SSM (make deploy does it once by itself)"
+	@echo "make create-admin STAGE=prod  create the Trust and its first admin in a deployed stage (it asks)"
 	@echo "make deploy-rehearsal       run make deploy against an embedded moto AWS and check what it made"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -89,6 +90,9 @@ destroy: install
 
 vapid-keys: install
 	$(PY) -m scripts.deploy vapid-keys $(DEPLOY_ARGS) $(if $(filter yes,$(OVERWRITE)),--overwrite)
+
+create-admin: install
+	$(PY) -m scripts.create_admin --stage "$(DEPLOY_STAGE)"
 
 deploy-rehearsal: assets
 	$(PY) -m pytest tests/deploy -q

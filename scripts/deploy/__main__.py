@@ -82,10 +82,13 @@ def prepare_project(aws: Any, settings: StageSettings, outputs: dict[str, str],
     project_dir = project.build_project(settings, config)
     state = project.deployed_state_path(project_dir, settings.stage)
     key = aws_calls.STATE_KEY.format(stage=settings.stage)
+    # The bucket is the record: every deploy stores its state there, even one that failed half way. A local
+    # file the bucket does not have belongs to some other account or an earlier life of the stage.
     if aws_calls.download(aws, outputs["DeployStateBucketName"], key, state):
         say(f"Deploy state: s3://{outputs['DeployStateBucketName']}/{key}")
-    elif state.exists():
-        say(f"Deploy state: {state} (not yet in the state bucket)")
+    else:
+        state.unlink(missing_ok=True)
+        say("Deploy state: none yet (a first deployment)")
     return project_dir
 
 

@@ -25,6 +25,11 @@ code, and each patch only does what AWS documents the real service does:
 * **CloudFormation resource types moto does not know** (it logs a warning and skips them):
   ``AWS::CloudWatch::Alarm`` (created here through moto's PutMetricAlarm), ``AWS::SNS::Subscription``
   (through Subscribe) and ``AWS::S3::BucketPolicy`` (through PutBucketPolicy).
+* **More of what CloudFormation and API Gateway do that moto skips:** roles created from a template
+  get their ``ManagedPolicyArns`` attached (moto ignores the property); a log group's changed
+  ``RetentionInDays`` is applied on update (moto cannot update log groups); ``ImportRestApi``'s
+  ``endpointConfigurationTypes`` parameter is kept (moto makes every imported API EDGE); and the API
+  Gateway v2 ``DeleteDomainName`` that ``chalice delete`` calls finds domains made through v1.
 * **Bucket policy conditions.** moto evaluates a bucket policy's statements without their ``Condition``,
   so the buckets' "deny unless TLS" statement (``aws:SecureTransport`` false) denies everything. In AWS
   every client of the deploy speaks HTTPS and the statement never applies; the patch has moto treat the
@@ -132,6 +137,58 @@ def _patch_bucket_policy_conditions() -> None:
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]
 
 
+def _patch_roles_log_groups_and_domains() -> None:
+    from moto.apigateway.models import apigateway_backends
+    from moto.apigateway.responses import APIGatewayResponse
+    from moto.apigatewayv2.responses import ApiGatewayV2Response
+    from moto.iam.models import Role, iam_backends
+    from moto.logs.models import LogGroup, logs_backends
+
+    original_role = Role.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_role(cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                    region_name: str, **kwargs: Any) -> Any:
+        role = original_role(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        for arn in cloudformation_json["Properties"].get("ManagedPolicyArns", []):
+            iam_backends[account_id]["global"].attach_role_policy(arn, role.name)
+        return role
+
+    Role.create_from_cloudformation_json = classmethod(create_role)  # type: ignore[method-assign,assignment]
+
+    def update_log_group(cls: Any, original_resource: Any, new_resource_name: str,
+                         cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> Any:
+        days = cloudformation_json["Properties"].get("RetentionInDays")
+        logs_backends[account_id][region_name].put_retention_policy(original_resource.name, int(days))
+        return original_resource
+
+    LogGroup.update_from_cloudformation_json = classmethod(update_log_group)  # type: ignore[method-assign,assignment]
+
+    original_import = APIGatewayResponse.import_rest_api
+
+    def import_rest_api(self: Any) -> Any:
+        status, headers, body = original_import(self)
+        types = self.querystring.get("endpointConfigurationTypes")
+        if types:
+            api = self.backend.get_rest_api(json.loads(body)["id"])
+            api.endpoint_configuration = {"types": list(types)}
+            body = json.dumps(api.to_dict())
+        return status, headers, body
+
+    APIGatewayResponse.import_rest_api = import_rest_api  # type: ignore[method-assign]
+
+    original_delete = ApiGatewayV2Response.delete_domain_name
+
+    def delete_domain_name(self: Any) -> Any:
+        name = self.path.split("/")[-1]
+        v1 = apigateway_backends[self.current_account][self.region]
+        if name in v1.domain_names:
+            v1.delete_domain_name(name)
+            return 204, {}, ""
+        return original_delete(self)
+
+    ApiGatewayV2Response.delete_domain_name = delete_domain_name  # type: ignore[method-assign]
+
+
 def _patch_change_sets() -> None:
     from moto.cloudformation.models import ChangeSet
 
@@ -230,6 +287,7 @@ def patch_moto() -> None:
         _patch_dynamodb_tables()
         _patch_change_sets()
         _patch_bucket_policy_conditions()
+        _patch_roles_log_groups_and_domains()
         _add_missing_cloudformation_types()
         _patched = True
 
