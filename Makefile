@@ -10,7 +10,7 @@ STAGE ?= dev
 XDIST ?= -n 2
 
 .PHONY: help install assets run test test-unit test-functional test-wire test-browser check bench screenshots \
-        chromium package clean deploy destroy vapid-keys create-admin deploy-rehearsal
+        chromium clean deploy destroy vapid-keys create-admin deploy-rehearsal
 
 help:
 	@echo "make run          start Teamline locally with demo data on http://127.0.0.1:$(PORT)"
@@ -74,9 +74,6 @@ bench: assets
 
 screenshots: assets chromium
 	$(PY) -m scripts.screenshots
-
-package: assets
-	$(PY) scripts/package.py $(STAGE)
 
 # Deploying into a Trust's AWS account: STAGE is required, settings come from deploy/$(STAGE).json or SETTINGS=.
 DEPLOY_ARGS = --stage "$(DEPLOY_STAGE)" $(if $(SETTINGS),--settings "$(SETTINGS)")

@@ -23,7 +23,14 @@ from scripts.deploy import aws as aws_calls
 from scripts.deploy import functions as app_functions
 from scripts.deploy import infra, project
 from scripts.deploy.infra import DeployError
-from scripts.deploy.stage import DEFAULT_REGION, SettingsError, StageSettings, check_stage_name, load_file, settings_path
+from scripts.deploy.stage import (
+    DEFAULT_REGION,
+    SettingsError,
+    StageSettings,
+    check_stage_name,
+    load_file,
+    settings_path,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
