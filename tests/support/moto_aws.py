@@ -158,7 +158,7 @@ def _patch_roles_log_groups_and_domains() -> None:
     def update_log_group(cls: Any, original_resource: Any, new_resource_name: str,
                          cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> Any:
         days = cloudformation_json["Properties"].get("RetentionInDays")
-        logs_backends[account_id][region_name].put_retention_policy(original_resource.name, int(days))
+        logs_backends[account_id][region_name].put_retention_policy(original_resource.name, int(days))  # type: ignore[arg-type]
         return original_resource
 
     LogGroup.update_from_cloudformation_json = classmethod(update_log_group)  # type: ignore[method-assign,assignment]
