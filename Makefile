@@ -10,7 +10,7 @@ STAGE ?= dev
 XDIST ?= -n 2
 
 .PHONY: help install assets run test test-unit test-functional test-wire test-browser check bench screenshots \
-        chromium package clean
+        chromium clean deploy destroy vapid-keys create-admin deploy-rehearsal
 
 help:
 	@echo "make run          start Teamline locally with demo data on http://127.0.0.1:$(PORT)"
@@ -18,7 +18,11 @@ help:
 	@echo "make check        ruff and mypy"
 	@echo "make bench        benchmarks; writes bench-results.json"
 	@echo "make screenshots  phone and tablet screenshots for the README"
-	@echo "make package      build the CloudFormation deployment package in build/<STAGE> (STAGE=dev|prod)"
+	@echo "make deploy STAGE=prod      create or upgrade a stage in the Trust's AWS account (docs/deploy.md)"
+	@echo "make destroy STAGE=prod     remove the stage's app, keeping its tables and buckets"
+	@echo "make vapid-keys STAGE=prod  make the stage's Web Push keys in SSM (make deploy does it once by itself)"
+	@echo "make create-admin STAGE=prod  create the Trust and its first admin in a deployed stage (it asks)"
+	@echo "make deploy-rehearsal       run make deploy against an embedded moto AWS and check what it made"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,15 +44,20 @@ run: assets
 chromium:
 	@$(PY) scripts/ensure_chromium.py
 
+# The functional tier records which DynamoDB operations each function performs (build/dynamodb-operations.json);
+# the deploy rehearsal, last, checks the deployed IAM policies against that record.
+RECORD_DYNAMODB := -p tests.support.dynamodb_recorder
+
 test: assets chromium
-	$(PY) -m pytest tests/unit tests/functional $(XDIST) -q
+	$(PY) -m pytest tests/unit tests/functional $(XDIST) -q $(RECORD_DYNAMODB)
 	$(PY) -m pytest tests/wire tests/browser -q
+	$(PY) -m pytest tests/deploy -q
 
 test-unit: install
 	$(PY) -m pytest tests/unit -q
 
 test-functional: assets
-	$(PY) -m pytest tests/functional $(XDIST) -q
+	$(PY) -m pytest tests/functional $(XDIST) -q $(RECORD_DYNAMODB)
 
 test-wire: assets
 	$(PY) -m pytest tests/wire -q
@@ -66,8 +75,24 @@ bench: assets
 screenshots: assets chromium
 	$(PY) -m scripts.screenshots
 
-package: assets
-	$(PY) scripts/package.py $(STAGE)
+# Deploying into a Trust's AWS account: STAGE is required, settings come from deploy/$(STAGE).json or SETTINGS=.
+DEPLOY_ARGS = --stage "$(DEPLOY_STAGE)" $(if $(SETTINGS),--settings "$(SETTINGS)")
+DEPLOY_STAGE = $(if $(filter command line environment,$(origin STAGE)),$(STAGE),$(error say which stage, e.g. make $@ STAGE=prod))
+
+deploy: assets
+	$(PY) -m scripts.deploy deploy $(DEPLOY_ARGS)
+
+destroy: install
+	$(PY) -m scripts.deploy destroy $(DEPLOY_ARGS) $(if $(filter yes,$(DELETE_DATA)),--delete-data --confirm "$(CONFIRM)")
+
+vapid-keys: install
+	$(PY) -m scripts.deploy vapid-keys $(DEPLOY_ARGS) $(if $(filter yes,$(OVERWRITE)),--overwrite)
+
+create-admin: install
+	$(PY) -m scripts.create_admin --stage "$(DEPLOY_STAGE)"
+
+deploy-rehearsal: assets
+	$(PY) -m pytest tests/deploy -q
 
 clean:
 	rm -rf $(VENV) node_modules static/dist vendor build bench-results.json

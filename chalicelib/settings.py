@@ -16,6 +16,7 @@ Local or AWS.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,6 +25,15 @@ from chalicelib.errors import ConfigurationError
 #: Stages where developer conveniences (a pinned clock, plain-HTTP cookies) may be switched on.
 NON_DEPLOYED_STAGES = frozenset({"local", "test"})
 KNOWN_STAGES = NON_DEPLOYED_STAGES | {"dev", "prod"}
+#: Any deployed stage's name (dev, prod, training...): short and lower case, as it is part of table, bucket and
+#: function names. ``make deploy`` applies the same rule (scripts/deploy/stage.py).
+DEPLOYED_STAGE_NAME = re.compile(r"^[a-z][a-z0-9]{1,11}$")
+#: The VAPID subject of local and test stages. Push services write to this address about problems.
+LOCAL_VAPID_SUBJECT = "mailto:teamline-admin@example.nhs.uk"
+#: Hosts that are examples rather than a Trust's own (RFC 2606 names and loopback).
+_PLACEHOLDER_HOST = re.compile(r"(^|\.)(example(\.[a-z.]+)?|invalid|localhost|test)$", re.IGNORECASE)
+#: The account number in ARNs made up as placeholders (jobs.py's stream ARN before deployment fills it in).
+_PLACEHOLDER_ACCOUNT = ":000000000000:"
 #: The browsers' push services. A subscription naming any other host is refused: the stream handler
 #: POSTs to stored endpoints, and must never be made to POST inside a Trust's network.
 DEFAULT_PUSH_HOSTS = ("fcm.googleapis.com", "updates.push.services.mozilla.com", "push.apple.com",
@@ -67,8 +77,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         return value if value else default
 
     stage = get("TEAMLINE_STAGE", "local") or "local"
-    if stage not in KNOWN_STAGES:
-        raise ConfigurationError(f"TEAMLINE_STAGE must be one of {sorted(KNOWN_STAGES)}, not {stage!r}")
+    if stage not in NON_DEPLOYED_STAGES and not DEPLOYED_STAGE_NAME.match(stage):
+        raise ConfigurationError(f"TEAMLINE_STAGE must be local, test or a deployed stage's name (2-12 lower-case "
+                                 f"letters or digits, such as dev or prod), not {stage!r}")
     clock_override = get("TEAMLINE_CLOCK_OVERRIDE")
     if clock_override and stage not in NON_DEPLOYED_STAGES:
         raise ConfigurationError(
@@ -86,7 +97,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     push_hosts = tuple(h.strip() for h in (get("TEAMLINE_PUSH_HOSTS") or "").split(",") if h.strip())
     if any(h in ("127.0.0.1", "localhost") for h in push_hosts) and stage not in NON_DEPLOYED_STAGES:
         raise ConfigurationError("Loopback push services are only allowed in the local and test stages")
-    return Settings(
+    settings = Settings(
         stage=stage,
         region=get("AWS_REGION") or get("AWS_DEFAULT_REGION") or "eu-west-2",
         dynamodb_endpoint=get("TEAMLINE_DYNAMODB_ENDPOINT"),
@@ -98,11 +109,45 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         vapid_public_key=get("TEAMLINE_VAPID_PUBLIC_KEY"),
         vapid_private_key_file=get("TEAMLINE_VAPID_PRIVATE_KEY_FILE"),
         vapid_private_key_parameter=get("TEAMLINE_VAPID_PRIVATE_KEY_PARAMETER"),
-        vapid_subject=get("TEAMLINE_VAPID_SUBJECT", "mailto:teamline-admin@example.nhs.uk") or "",
+        vapid_subject=get("TEAMLINE_VAPID_SUBJECT", LOCAL_VAPID_SUBJECT if stage in NON_DEPLOYED_STAGES else "") or "",
         log_level=get("TEAMLINE_LOG_LEVEL", "INFO") or "INFO",
         password_profile=password_profile,
         push_hosts=push_hosts or DEFAULT_PUSH_HOSTS,
     )
+    if settings.deployed:
+        problems = deployed_setting_problems(settings)
+        if problems:
+            raise ConfigurationError(f"Refusing to start stage {stage!r} with unsafe or placeholder settings: "
+                                     + "; ".join(problems) + ". `make deploy` sets these (docs/deploy.md).")
+    return settings
+
+
+def _placeholder_host(uri: str) -> bool:
+    host = uri.lower().removeprefix("mailto:").removeprefix("https://").split("/", 1)[0].rsplit("@", 1)[-1]
+    return not host or "..." in uri or "<" in uri or bool(_PLACEHOLDER_HOST.search(host))
+
+
+def deployed_setting_problems(settings: Settings) -> list[str]:
+    """What stops a deployed stage from starting: settings that are missing, made up, or only for local use.
+
+    A deployed stage that started with a placeholder would fail later and quietly: pushes signed with an
+    example contact address (push services use it to reach the sender before blocking them), a stream
+    handler bound to a made-up stream, keys read from a file that is not in the Lambda package.
+    """
+    problems = []
+    if not settings.vapid_subject.startswith(("mailto:", "https://")):
+        problems.append("TEAMLINE_VAPID_SUBJECT must be a mailto: address or https:// page the Trust monitors")
+    elif _placeholder_host(settings.vapid_subject):
+        problems.append(f"TEAMLINE_VAPID_SUBJECT {settings.vapid_subject!r} is a placeholder, not the Trust's address")
+    if not settings.vapid_public_key:
+        problems.append("TEAMLINE_VAPID_PUBLIC_KEY is not set")
+    if not settings.vapid_private_key_parameter:
+        problems.append("TEAMLINE_VAPID_PRIVATE_KEY_PARAMETER is not set")
+    if settings.vapid_private_key_file:
+        problems.append("TEAMLINE_VAPID_PRIVATE_KEY_FILE is for local stages; deployed stages read the key from SSM")
+    if not settings.main_stream_arn or _PLACEHOLDER_ACCOUNT in settings.main_stream_arn:
+        problems.append("TEAMLINE_MAIN_STREAM_ARN must be the main table's stream, not a placeholder")
+    return problems
 
 
 @lru_cache(maxsize=1)
@@ -111,4 +156,4 @@ def get_settings() -> Settings:
     return load_settings()
 
 
-__all__ = ["Settings", "get_settings", "load_settings", "NON_DEPLOYED_STAGES"]
+__all__ = ["Settings", "get_settings", "load_settings", "deployed_setting_problems", "NON_DEPLOYED_STAGES"]

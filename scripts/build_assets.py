@@ -1,7 +1,7 @@
 """Build the static assets Teamline serves: NHS.UK frontend from npm, app icons, and a version hash.
 
 Output goes to ``static/dist/`` (not committed). Run by ``make assets``, which ``make run``,
-``make test`` and ``make package`` depend on.
+``make test`` and ``make deploy`` depend on.
 """
 
 from __future__ import annotations

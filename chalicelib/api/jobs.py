@@ -58,8 +58,8 @@ def retry_pushes() -> Any:
     return retry_due(clock.now(), send=default_send)
 
 
-#: Chalice needs a stream ARN when the app is loaded; infra/dynamodb.json replaces this with the main
-#: table's real stream (Fn::GetAtt) when the deployment package is built.
+#: Chalice needs a stream ARN when the app is loaded; `make deploy` sets TEAMLINE_MAIN_STREAM_ARN to the main
+#: table's stream (an output of the infrastructure stack) before `chalice deploy` loads the app.
 STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:eu-west-2:000000000000:table/teamline-main/stream/1970-01-01T00:00:00.000"
 
 

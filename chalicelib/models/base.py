@@ -159,7 +159,7 @@ def all_models() -> list[type[Model]]:
 def create_tables(wait: bool = True) -> None:
     """Create both tables (with TTL and a stream on the main table) if they do not exist.
 
-    Used by the local runner and the tests; in AWS the tables come from infra/dynamodb.json.
+    Used by the local runner and the tests; in AWS the tables come from infra/teamline.json.
     """
     for model in all_models():
         if not model.exists():

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 #: The project root: next to ``app.py`` locally and ``/var/task`` in Lambda, where the build copies
-#: ``templates/`` and ``static/`` (see ``make package``).
+#: ``templates/`` and ``static/`` (see ``scripts/deploy/project.py``).
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TEMPLATE_DIR = os.path.join(ROOT, "templates")
 

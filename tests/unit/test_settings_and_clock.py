@@ -11,6 +11,13 @@ from chalicelib.errors import ConfigurationError
 from chalicelib.settings import load_settings
 
 INSTANT = "2026-11-28T10:00:00+00:00"
+#: What `make deploy` gives a deployed stage (scripts/deploy/project.py), with made-up but well-formed values.
+DEPLOYED = {
+    "TEAMLINE_VAPID_SUBJECT": "mailto:teamline-support@northfield.nhs.uk",
+    "TEAMLINE_VAPID_PUBLIC_KEY": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+    "TEAMLINE_VAPID_PRIVATE_KEY_PARAMETER": "/teamline/prod/vapid-private-key",
+    "TEAMLINE_MAIN_STREAM_ARN": "arn:aws:dynamodb:eu-west-2:111122223333:table/teamline-prod-main/stream/2026-11-30T10:00:00.000",
+}
 
 
 # --- settings ---------------------------------------------------------------------------------------------------
@@ -62,24 +69,80 @@ def test_a_deployed_stage_refuses_insecure_cookies(stage, value):
 
 def test_local_stages_may_use_plain_http_cookies_and_anything_but_false_means_secure():
     assert load_settings({"TEAMLINE_STAGE": "local", "TEAMLINE_SECURE_COOKIES": "false"}).secure_cookies is False
-    assert load_settings({"TEAMLINE_STAGE": "prod", "TEAMLINE_SECURE_COOKIES": "no"}).secure_cookies is True
+    assert load_settings({**DEPLOYED, "TEAMLINE_STAGE": "prod", "TEAMLINE_SECURE_COOKIES": "no"}).secure_cookies is True
 
 
-def test_an_unknown_stage_is_refused():
+@pytest.mark.parametrize("stage", ["Prod", "prod-2", "p", "a-very-long-stage-name", "2prod"])
+def test_a_stage_name_that_cannot_name_tables_and_functions_is_refused(stage):
     with pytest.raises(ConfigurationError, match="TEAMLINE_STAGE"):
-        load_settings({"TEAMLINE_STAGE": "production"})
+        load_settings({**DEPLOYED, "TEAMLINE_STAGE": stage})
+
+
+def test_a_trust_may_name_its_own_deployed_stages():
+    assert load_settings({**DEPLOYED, "TEAMLINE_STAGE": "training"}).deployed is True
 
 
 def test_a_deployed_stage_is_marked_deployed():
-    assert load_settings({"TEAMLINE_STAGE": "prod"}).deployed is True
+    assert load_settings({**DEPLOYED, "TEAMLINE_STAGE": "prod"}).deployed is True
     assert load_settings({"TEAMLINE_STAGE": "test"}).deployed is False
 
 
 def test_table_names_and_endpoint_come_from_the_environment():
-    settings = load_settings({"TEAMLINE_STAGE": "dev", "TEAMLINE_MAIN_TABLE": "m", "TEAMLINE_AUDIT_TABLE": "a",
+    settings = load_settings({**DEPLOYED, "TEAMLINE_STAGE": "dev", "TEAMLINE_MAIN_TABLE": "m", "TEAMLINE_AUDIT_TABLE": "a",
                               "TEAMLINE_DYNAMODB_ENDPOINT": "http://127.0.0.1:5000", "AWS_REGION": "eu-west-1"})
     assert (settings.main_table, settings.audit_table) == ("m", "a")
     assert settings.dynamodb_endpoint == "http://127.0.0.1:5000" and settings.region == "eu-west-1"
+
+
+def test_a_deployed_stage_with_every_setting_make_deploy_gives_it_starts():
+    settings = load_settings({**DEPLOYED, "TEAMLINE_STAGE": "prod"})
+    assert settings.vapid_subject == DEPLOYED["TEAMLINE_VAPID_SUBJECT"]
+
+
+@pytest.mark.parametrize("subject", [
+    None, "", "teamline@northfield.nhs.uk", "mailto:teamline-admin@example.nhs.uk", "mailto:ops@example.com",
+    "mailto:...@example", "https://example.org/contact", "mailto:me@localhost", "mailto:<your address>",
+])
+def test_a_deployed_stage_refuses_a_missing_or_placeholder_vapid_subject(subject):
+    env = {**DEPLOYED, "TEAMLINE_STAGE": "prod"}
+    env.pop("TEAMLINE_VAPID_SUBJECT")
+    if subject is not None:
+        env["TEAMLINE_VAPID_SUBJECT"] = subject
+    with pytest.raises(ConfigurationError, match="TEAMLINE_VAPID_SUBJECT"):
+        load_settings(env)
+
+
+@pytest.mark.parametrize("missing", ["TEAMLINE_VAPID_PUBLIC_KEY", "TEAMLINE_VAPID_PRIVATE_KEY_PARAMETER",
+                                     "TEAMLINE_MAIN_STREAM_ARN"])
+def test_a_deployed_stage_refuses_to_start_without_what_make_deploy_sets(missing):
+    env = {**DEPLOYED, "TEAMLINE_STAGE": "prod"}
+    env.pop(missing)
+    with pytest.raises(ConfigurationError, match=missing):
+        load_settings(env)
+
+
+def test_a_deployed_stage_refuses_the_placeholder_stream_of_an_undeployed_app():
+    from chalicelib.api.jobs import STREAM_ARN_PLACEHOLDER
+
+    with pytest.raises(ConfigurationError, match="TEAMLINE_MAIN_STREAM_ARN"):
+        load_settings({**DEPLOYED, "TEAMLINE_STAGE": "prod", "TEAMLINE_MAIN_STREAM_ARN": STREAM_ARN_PLACEHOLDER})
+
+
+def test_a_deployed_stage_refuses_a_local_vapid_key_file():
+    with pytest.raises(ConfigurationError, match="TEAMLINE_VAPID_PRIVATE_KEY_FILE"):
+        load_settings({**DEPLOYED, "TEAMLINE_STAGE": "prod", "TEAMLINE_VAPID_PRIVATE_KEY_FILE": "/tmp/vapid.json"})
+
+
+def test_every_problem_is_named_at_once():
+    with pytest.raises(ConfigurationError) as refused:
+        load_settings({"TEAMLINE_STAGE": "prod"})
+    for name in ("TEAMLINE_VAPID_SUBJECT", "TEAMLINE_VAPID_PUBLIC_KEY", "TEAMLINE_VAPID_PRIVATE_KEY_PARAMETER",
+                 "TEAMLINE_MAIN_STREAM_ARN"):
+        assert name in str(refused.value)
+
+
+def test_local_stages_keep_their_example_vapid_subject():
+    assert load_settings({"TEAMLINE_STAGE": "local"}).vapid_subject == "mailto:teamline-admin@example.nhs.uk"
 
 
 # --- the clock -----------------------------------------------------------------------------------------------------

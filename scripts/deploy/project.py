@@ -1,0 +1,122 @@
+"""The Chalice project that ``chalice deploy`` runs in: a copy of the app with a generated stage config.
+
+Chalice reads its configuration from ``.chalice/config.json`` next to ``app.py`` and nowhere else, and
+the tracked one must stay as it is (it holds the local and test stages). So each deploy builds
+``build/deploy/<stage>/project/``: ``app.py``, ``chalicelib/`` (with precompiled bytecode: /var/task
+is read-only, so Lambda cannot cache it), ``requirements.txt``, ``vendor/templates`` and
+``vendor/static`` (Chalice puts ``vendor/``'s contents at the root of the zip, next to ``app.py``,
+where the code reads them), and a ``.chalice/config.json`` whose stage holds the infrastructure
+stack's outputs: table names, stream ARN, role per function, the export bucket, the VAPID public key
+and subject. ``.chalice/deployed/<stage>.json`` (Chalice's record of what it created) is brought in
+from the stage's state bucket before the deploy and sent back after it. ``build/`` is gitignored.
+"""
+
+from __future__ import annotations
+
+import compileall
+import json
+import py_compile
+import shutil
+from pathlib import Path
+from typing import Any
+
+from scripts.deploy.functions import APP_NAME, Function
+from scripts.deploy.infra import API_STAGE, DeployError
+from scripts.deploy.stage import StageSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+TRACKED_CONFIG = ROOT / ".chalice" / "config.json"
+#: What the Lambda needs next to app.py; static/scss is a build input, not served.
+WEB_DIRS = ("templates", "static")
+NOT_PACKAGED = shutil.ignore_patterns("scss", "__pycache__", "*.pyc", ".DS_Store")
+#: Files that must be in the zip for pages to render.
+REQUIRED_IN_ZIP = ("app.py", "templates/base.html", "static/dist/assets.json")
+
+
+def build_dir(stage: str, root: Path = ROOT) -> Path:
+    """Where a stage's deploy files live (gitignored)."""
+    return root / "build" / "deploy" / stage
+
+
+def environment(settings: StageSettings, outputs: dict[str, str], vapid_public_key: str) -> dict[str, str]:
+    """The functions' environment: the stage's settings and the stack's outputs."""
+    stage = settings.stage
+    return {
+        "TEAMLINE_STAGE": stage,
+        "TEAMLINE_LOG_LEVEL": settings.log_level,
+        "TEAMLINE_MAIN_TABLE": outputs["MainTableName"],
+        "TEAMLINE_AUDIT_TABLE": outputs["AuditTableName"],
+        "TEAMLINE_MAIN_STREAM_ARN": outputs["MainTableStreamArn"],
+        "TEAMLINE_EXPORT_BUCKET": outputs["ExportBucketName"],
+        "TEAMLINE_VAPID_PUBLIC_KEY": vapid_public_key,
+        "TEAMLINE_VAPID_PRIVATE_KEY_PARAMETER": f"/teamline/{stage}/vapid-private-key",
+        "TEAMLINE_VAPID_SUBJECT": settings.vapid_subject,
+    }
+
+
+def chalice_config(settings: StageSettings, functions: list[Function], outputs: dict[str, str],
+                   vapid_public_key: str, tracked: Path = TRACKED_CONFIG) -> dict[str, Any]:
+    """The generated ``.chalice/config.json``: the tracked app-wide settings plus this stage."""
+    base = json.loads(tracked.read_text(encoding="utf-8"))
+    per_function: dict[str, Any] = {}
+    for function in functions:
+        role = outputs.get(f"{function.logical_id}RoleArn")
+        if not role:
+            raise DeployError(f"The infrastructure stack has no role for {function.name}; deploy it again")
+        size = settings.size_of(function.name)
+        per_function[function.name] = {"iam_role_arn": role, "lambda_memory_size": size.memory_mb,
+                                       "lambda_timeout": size.timeout_s}
+    api = settings.size_of("api_handler")
+    stage: dict[str, Any] = {
+        "api_gateway_stage": API_STAGE,
+        "api_gateway_endpoint_type": "REGIONAL",
+        "manage_iam_role": False,
+        "autogen_policy": False,
+        "iam_role_arn": per_function.get("api_handler", {}).get("iam_role_arn", ""),
+        "lambda_memory_size": api.memory_mb,
+        "lambda_timeout": api.timeout_s,
+        "environment_variables": environment(settings, outputs, vapid_public_key),
+        "lambda_functions": per_function,
+        "tags": {"application": APP_NAME, "stage": settings.stage},
+    }
+    if settings.domain_name:
+        stage["api_gateway_custom_domain"] = {"domain_name": settings.domain_name,
+                                              "certificate_arn": settings.certificate_arn,
+                                              "tls_version": "TLS_1_2", "url_prefix": "/"}
+    config = {k: v for k, v in base.items() if k not in ("stages", "iam_policy_file", "environment_variables")}
+    config.update({"app_name": APP_NAME, "stages": {settings.stage: stage}})
+    config.pop("autogen_policy", None)
+    return config
+
+
+def build_project(settings: StageSettings, config: dict[str, Any], root: Path = ROOT) -> Path:
+    """Write the stage's Chalice project; return its folder. Chalice's state and zip cache are kept."""
+    if not (root / "static" / "dist" / "assets.json").exists():
+        raise DeployError("static/dist/ is missing: run `make assets` first (`make deploy` does)")
+    project = build_dir(settings.stage, root) / "project"
+    chalice_dir = project / ".chalice"
+    for path in (project / "chalicelib", project / "vendor"):
+        shutil.rmtree(path, ignore_errors=True)
+    chalice_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(root / "app.py", project / "app.py")
+    shutil.copy2(root / "requirements.txt", project / "requirements.txt")
+    shutil.copytree(root / "chalicelib", project / "chalicelib", ignore=NOT_PACKAGED)
+    for name in WEB_DIRS:
+        shutil.copytree(root / name, project / "vendor" / name, ignore=NOT_PACKAGED)
+    compileall.compile_dir(str(project / "chalicelib"), quiet=1, force=True,
+                           invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    (chalice_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    return project
+
+
+def deployed_state_path(project: Path, stage: str) -> Path:
+    """Chalice's record of what it deployed for the stage."""
+    return project / ".chalice" / "deployed" / f"{stage}.json"
+
+
+def deployed_resources(project: Path, stage: str) -> dict[str, dict[str, Any]]:
+    """Chalice's deployed resources by name (rest_api, api_handler, deliver_push-event-source...)."""
+    path = deployed_state_path(project, stage)
+    if not path.exists():
+        return {}
+    return {r["name"]: r for r in json.loads(path.read_text(encoding="utf-8")).get("resources", [])}
