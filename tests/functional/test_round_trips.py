@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from chalicelib.models.db import observe_calls
 from tests.functional.conftest import NOW, app_routes
-from tests.functional.test_authorization_matrix import EXPECTED, PERSONAS
+from tests.support.personas import EXPECTED, PERSONAS
 from tests.support.world import send_as_patient
 
 

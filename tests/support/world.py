@@ -20,7 +20,6 @@ from chalicelib.scopes import PatientConversation, StaffConversation, StaffTeam
 from chalicelib.services import accounts, invites, sending
 
 PASSWORD = "correct horse battery"
-PERSONAS = ("anonymous", "patient_a", "patient_b", "clinician_x", "clinician_y", "lead_x", "admin")
 
 
 @dataclass
