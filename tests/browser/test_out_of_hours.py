@@ -23,7 +23,7 @@ from chalicelib.models import keys
 from chalicelib.models.base import MainItem
 from chalicelib.models.conversation import MessageItem
 from chalicelib.models.team import TeamItem
-from tests.support import stack as stack_support
+from scripts import demo_stack
 from tests.support.browser_steps import sign_in_patient, sign_in_staff
 
 pytestmark = pytest.mark.browser
@@ -38,13 +38,13 @@ SOUNDS_READ = re.compile(r"\b(read|seen|looked at|reviewed|received by)\b|\bhas 
 
 
 @pytest.fixture
-def saturday(stack: stack_support.Stack) -> str:
+def saturday(stack: demo_stack.Stack) -> str:
     """The URL of the app whose clock starts on Saturday morning (same data as every other app)."""
-    return stack.app_with_clock(stack_support.SATURDAY_MORNING)
+    return stack.app_with_clock(demo_stack.SATURDAY_MORNING)
 
 
 @pytest.fixture
-def cancer_hours_restored(stack: stack_support.Stack) -> Iterator[str]:
+def cancer_hours_restored(stack: demo_stack.Stack) -> Iterator[str]:
     """The cancer team's id; whatever a test does to its hours is undone afterwards (other tests rely on them)."""
     team_id = stack.demo.teams[CANCER]
     before = TeamItem.get(*keys.team(team_id)).policy

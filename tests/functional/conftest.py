@@ -27,7 +27,7 @@ from moto import mock_aws  # noqa: E402
 from chalicelib import clock  # noqa: E402
 from chalicelib.ids import new_token  # noqa: E402
 from chalicelib.models.db import CallCounter, observe_calls  # noqa: E402
-from tests.support.world import Persona, World, build_world, sign_in  # noqa: E402
+from scripts.world import Persona, World, build_world, sign_in  # noqa: E402
 
 #: A Wednesday in term time, mid-morning in London: teams are open unless a test says otherwise.
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.web.routing import ROUTES, RouteSpec
+from scripts.world import send_as_patient
 from tests.functional.conftest import app_routes, body_json, page_text
 from tests.support.personas import EXPECTED, PERSONAS
-from tests.support.world import send_as_patient
 
 
 def specs() -> dict[tuple[str, str], RouteSpec]:

@@ -79,7 +79,7 @@ def test_paused_team_auto_reply_gives_reason_and_resume_time(api, world, pinned_
 
 
 def test_away_clinician_auto_reply_names_the_cover_by_first_name_and_role(api, world, pinned_clock):
-    from tests.support.world import reply_as_staff, send_as_patient
+    from scripts.world import reply_as_staff, send_as_patient
 
     now = pinned_clock.now()
     send_as_patient(world, "patient_a", "first", now - timedelta(hours=2))
@@ -185,7 +185,7 @@ def test_clinician_cannot_set_someone_else_away_but_the_lead_can(api, world, pin
 
 def test_overdue_sweep_marks_conversations_and_the_lead_sees_them_first(api, world, pinned_clock):
     from chalicelib.services import overdue
-    from tests.support.world import reply_as_staff, send_as_patient
+    from scripts.world import reply_as_staff, send_as_patient
 
     now = pinned_clock.now()
     send_as_patient(world, "patient_a", "still waiting", now - timedelta(days=3))
@@ -209,7 +209,7 @@ def test_overdue_sweep_marks_conversations_and_the_lead_sees_them_first(api, wor
 
 
 def test_scheduled_overdue_handler_runs_through_the_lambda_entry_point(app_client, world, pinned_clock):
-    from tests.support.world import send_as_patient
+    from scripts.world import send_as_patient
 
     send_as_patient(world, "patient_a", "old", pinned_clock.now() - timedelta(days=4))
     event = app_client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},

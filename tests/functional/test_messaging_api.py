@@ -187,7 +187,7 @@ def test_clinician_of_another_team_cannot_read_or_reply(api, world):
 def test_conversation_pages_walk_back_through_history(api, world, pinned_clock):
     from datetime import timedelta
 
-    from tests.support.world import send_as_patient
+    from scripts.world import send_as_patient
 
     start = pinned_clock.now()
     for i in range(35):
@@ -207,7 +207,7 @@ def test_conversation_pages_walk_back_through_history(api, world, pinned_clock):
 def test_inbox_lists_waiting_conversations_first_newest_first(api, world, pinned_clock):
     from datetime import timedelta
 
-    from tests.support.world import reply_as_staff, send_as_patient
+    from scripts.world import reply_as_staff, send_as_patient
 
     now = pinned_clock.now()
     send_as_patient(world, "patient_b", "older waiting", now - timedelta(minutes=30))

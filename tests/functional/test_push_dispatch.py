@@ -23,9 +23,9 @@ from chalicelib.push.sender import PushSender
 from chalicelib.push.vapid import ensure_local_keys
 from chalicelib.services import notifications
 from chalicelib.settings import get_settings
+from scripts.push_service import FakePushService
+from scripts.world import reply_as_staff, send_as_patient
 from tests.functional.conftest import body_json
-from tests.support.push_service import FakePushService
-from tests.support.world import reply_as_staff, send_as_patient
 
 SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 

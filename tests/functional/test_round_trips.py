@@ -13,9 +13,9 @@ import uuid
 from datetime import timedelta
 
 from chalicelib.models.db import observe_calls
+from scripts.world import send_as_patient
 from tests.functional.conftest import NOW, app_routes
 from tests.support.personas import EXPECTED, PERSONAS
-from tests.support.world import send_as_patient
 
 
 def _calls(fn) -> list[str]:

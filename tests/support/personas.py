@@ -3,7 +3,7 @@
 ``EXPECTED`` is keyed by (METHOD, path) exactly as Chalice registers the route; its columns follow
 ``PERSONAS``. The authorization matrix (``tests/functional/test_authorization_matrix.py``) checks every
 route against it, and the page, round-trip and security-header tests take their list of routes, and
-which of them a persona can reach, from it. The personas themselves are built in ``tests/support/world.py``.
+which of them a persona can reach, from it. The personas themselves are built in ``scripts/world.py``.
 
 Reading the columns:
 

@@ -19,8 +19,8 @@ from chalicelib.models import keys
 from chalicelib.models.base import MainItem
 from chalicelib.models.conversation import ClientMessageItem, ConversationItem, MessageItem
 from chalicelib.settings import get_settings
+from scripts import demo_stack
 from scripts.local_stack import local_environment
-from tests.support import stack as stack_support
 
 pytestmark = pytest.mark.wire
 
@@ -211,7 +211,7 @@ def test_clinician_cannot_open_another_teams_inbox(new_client: Any, stack: Any) 
 
 
 def test_an_app_with_a_saturday_clock_sees_the_same_data_with_the_teams_closed(new_client: Any, stack: Any) -> None:
-    weekday, saturday = new_client(), new_client(stack.app_with_clock(stack_support.SATURDAY_MORNING))
+    weekday, saturday = new_client(), new_client(stack.app_with_clock(demo_stack.SATURDAY_MORNING))
     for web in (weekday, saturday):
         assert web.sign_in_patient("zara", stack.demo.password).status == 303
 
@@ -220,7 +220,7 @@ def test_an_app_with_a_saturday_clock_sees_the_same_data_with_the_teams_closed(n
 
     assert open_now == {DIABETES: True, CANCER: True}
     assert at_weekend == {DIABETES: False, CANCER: False}
-    assert stack.app_with_clock(stack_support.SATURDAY_MORNING) == saturday.base_url  # started once
+    assert stack.app_with_clock(demo_stack.SATURDAY_MORNING) == saturday.base_url  # started once
 
 
 # --- the DynamoDB endpoint is one setting ---------------------------------------------------------
@@ -228,12 +228,12 @@ def test_an_app_with_a_saturday_clock_sees_the_same_data_with_the_teams_closed(n
 
 def test_app_uses_whatever_dynamodb_the_endpoint_setting_names(new_client: Any, stack: Any) -> None:
     """A second app pointed at an empty second DynamoDB: same code, only TEAMLINE_DYNAMODB_ENDPOINT differs."""
-    with stack_support.separate_dynamodb() as other_endpoint:
-        env = local_environment(stack_support.stage_environment(other_endpoint, stack.clock))
+    with demo_stack.separate_dynamodb() as other_endpoint:
+        env = local_environment(demo_stack.stage_environment(other_endpoint, stack.clock))
         # Tables only, no demo: made by a separate process that knows nothing but the environment.
         subprocess.run([sys.executable, "-c", "from scripts.local_stack import prepare_tables; prepare_tables()"],
-                       cwd=stack_support.ROOT, env=env, check=True, timeout=60)
-        app = stack_support.start_app(env)
+                       cwd=demo_stack.ROOT, env=env, check=True, timeout=60)
+        app = demo_stack.start_app(env)
         try:
             web = new_client(app.url)
 
