@@ -14,8 +14,8 @@ from chalicelib.models.session import SessionItem
 from chalicelib.models.team import TeamMemberItem
 from chalicelib.models.team import roster as team_roster
 from chalicelib.services import accounts
-from scripts.world import PASSWORD
-from tests.functional.conftest import NOW, error_summary, page_text
+from scripts.world import NOW, PASSWORD
+from tests.support.http import error_summary, page_text
 
 NEW_PASSWORD = "lighthouse keeper 42"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from chalicelib.models.audit import AuditEvent
-from tests.functional.conftest import page_text
+from tests.support.http import page_text
 
 
 def test_ig_lead_sees_who_read_a_patients_conversation(api, world):

@@ -16,8 +16,8 @@ from chalicelib.models.audit import AuditEvent, AuditItem
 from chalicelib.models.base import MainItem
 from chalicelib.models.ratelimit import RateCounterItem
 from chalicelib.models.session import SessionItem
-from scripts.world import PASSWORD, give_password
-from tests.functional.conftest import NOW, SESSION_COOKIE, body_json, error_summary, page_text, set_cookies
+from scripts.world import NOW, PASSWORD, give_password
+from tests.support.http import SESSION_COOKIE, body_json, error_summary, page_text, set_cookies
 
 ADMIN_EMAIL = "admin@test.nhs.uk"  # bootstrapped with a chosen password: no change required at sign-in
 LOCAL_ADDRESS = "127.0.0.1"  # chalice's test gateway reports every request from here

@@ -16,7 +16,7 @@ import pytest
 
 from chalicelib.web.routing import ROUTES, RouteSpec
 from scripts.world import send_as_patient
-from tests.functional.conftest import app_routes, body_json, page_text
+from tests.support.http import app_routes, body_json, page_text
 from tests.support.personas import EXPECTED, PERSONAS
 
 
@@ -101,7 +101,7 @@ def test_a_patient_reading_team_x_sees_only_their_own_thread(route_caller, world
 def test_nobody_can_remove_another_persons_notification_device(route_caller, world):
     from chalicelib.models import keys
     from chalicelib.models.base import MainItem
-    from tests.functional.conftest import MATRIX_DEVICE
+    from tests.support.http import MATRIX_DEVICE
 
     route_caller.give_device("patient", world.patients["patient_a"])
     key = keys.push_subscription(world.patients["patient_a"], MATRIX_DEVICE)

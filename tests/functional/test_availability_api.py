@@ -11,7 +11,7 @@ from chalicelib.models import keys
 from chalicelib.models.audit import AuditEvent
 from chalicelib.models.conversation import ConversationItem, MessageItem
 from chalicelib.models.team import TeamItem
-from tests.functional.conftest import body_json
+from tests.support.http import body_json
 
 SATURDAY_MORNING = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 CHRISTMAS_DAY = datetime(2026, 12, 25, 11, 0, tzinfo=UTC)

@@ -15,8 +15,8 @@ from chalicelib.models.conversation import MessageItem
 from chalicelib.models.invite import InviteItem
 from chalicelib.models.people import PatientItem, UsernameItem
 from chalicelib.models.session import SessionItem
-from scripts.world import PASSWORD, send_as_patient
-from tests.functional.conftest import NOW, body_json, error_summary, page_text
+from scripts.world import NOW, PASSWORD, send_as_patient
+from tests.support.http import body_json, error_summary, page_text
 
 VALID_NHS = "9434765919"  # a valid check digit
 INVALID_NHS = "9434765918"

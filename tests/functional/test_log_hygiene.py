@@ -17,7 +17,7 @@ import uuid
 
 from chalicelib.logs import JsonFormatter
 from scripts.world import give_password
-from tests.functional.conftest import page_text
+from tests.support.http import page_text
 
 STAFF_PASSWORD = "staff canary Kq83Zw"
 PATIENT_PASSWORD = "patient canary Jx51Rv"

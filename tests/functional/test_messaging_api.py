@@ -9,7 +9,7 @@ from chalicelib.models import keys
 from chalicelib.models.audit import AuditEvent
 from chalicelib.models.base import MainItem
 from chalicelib.models.conversation import ConversationItem, MessageItem
-from tests.functional.conftest import body_json
+from tests.support.http import body_json
 
 
 def _send_path(world, team=None):

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from chalicelib.web.pages import asset_version
 from scripts.world import reply_as_staff, send_as_patient
-from tests.functional.conftest import app_routes, page_text
+from tests.support.http import app_routes, page_text
 from tests.support.personas import EXPECTED, PERSONAS
 
 EMERGENCY_NUMBERS = ("999", "111", "85258", "0800 1111")

@@ -25,7 +25,7 @@ from chalicelib.services import notifications
 from chalicelib.settings import get_settings
 from scripts.push_service import FakePushService
 from scripts.world import reply_as_staff, send_as_patient
-from tests.functional.conftest import body_json
+from tests.support.http import body_json
 
 SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 

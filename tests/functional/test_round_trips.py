@@ -13,8 +13,8 @@ import uuid
 from datetime import timedelta
 
 from chalicelib.models.db import observe_calls
-from scripts.world import send_as_patient
-from tests.functional.conftest import NOW, app_routes
+from scripts.world import NOW, send_as_patient
+from tests.support.http import app_routes
 from tests.support.personas import EXPECTED, PERSONAS
 
 

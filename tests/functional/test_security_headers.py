@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.functional.conftest import app_routes
+from tests.support.http import app_routes
 from tests.support.personas import EXPECTED, PERSONAS
 
 ONE_YEAR = 365 * 24 * 3600
