@@ -180,17 +180,17 @@ class Browser:
         return response
 
     def staff_sign_in(self, email: str, password: str) -> Any:
-        """Open the staff sign-in form, submit it and (signed in) open the page it leads to; returns the POST's response."""
-        self.get("/staff/sign-in")
-        response = self.post("/staff/sign-in", {"email": email, "password": password})
-        if self.session_cookie:
-            self.follow(response)
-        return response
+        """Sign in on the staff form (see ``_sign_in``)."""
+        return self._sign_in("/staff/sign-in", {"email": email, "password": password})
 
     def patient_sign_in(self, username: str, password: str) -> Any:
-        """Open the patient sign-in form, submit it and (signed in) open the page it leads to; returns the POST's response."""
-        self.get("/sign-in")
-        response = self.post("/sign-in", {"username": username, "password": password})
+        """Sign in on the patient form (see ``_sign_in``)."""
+        return self._sign_in("/sign-in", {"username": username, "password": password})
+
+    def _sign_in(self, path: str, fields: dict[str, str]) -> Any:
+        """Open a sign-in form, submit it and (signed in) open the page it leads to; returns the POST's response."""
+        self.get(path)
+        response = self.post(path, fields)
         if self.session_cookie:
             self.follow(response)
         return response
