@@ -120,14 +120,14 @@ def seed(now: datetime) -> Demo:
         demo.patients[username] = patient_id
     for username, team_key, sender, hours_ago, text in HISTORY:
         at = now - timedelta(hours=hours_ago)
-        team = _required(get_team(teams[team_key].team_id))
-        patient = _required(get_patient(demo.patients[username]))
-        conv = _required(conversation_store.load(team.team_id, patient.patient_id))
+        team = required(get_team(teams[team_key].team_id))
+        patient = required(get_patient(demo.patients[username]))
+        conv = required(conversation_store.load(team.team_id, patient.patient_id))
         if sender == "patient":
             sending.do_patient_send(PatientConversation(actor_for(patient, at), team, conv),
                                       client_id=str(uuid.uuid4()), body=text, now=at)
         else:
-            staff = _required(get_staff(demo.staff[sender]))
+            staff = required(get_staff(demo.staff[sender]))
             sc = StaffConversation(actor_for(staff, at), team, staff.team_roles[team.team_id], conv)
             sending.do_staff_reply(sc, client_id=str(uuid.uuid4()), body=text, now=at)
     return demo
@@ -136,10 +136,10 @@ def seed(now: datetime) -> Demo:
 T = TypeVar("T")
 
 
-def _required(item: T | None) -> T:
-    """An item the seeding just wrote: it must be there."""
+def required(item: T | None) -> T:
+    """An item that was just written (by seeding or arranging): it must be there."""
     if item is None:
-        raise LookupError("demo data went missing while seeding")
+        raise LookupError("an item written moments ago is missing")
     return item
 
 
@@ -156,13 +156,13 @@ def _demo_hash() -> str:
 
 def _staff_of(team: TeamItem, role: str, demo: Demo) -> StaffItem:
     for email, *_rest, _team_role in STAFF:
-        staff = _required(get_staff(demo.staff[email]))
+        staff = required(get_staff(demo.staff[email]))
         if staff.team_roles.get(team.team_id) == role:
             return staff
     raise LookupError(f"no {role} in {team.name}")
 
 
 def _invite_existing(st: StaffTeam, now: datetime, patient_id: str) -> invites.InviteResult:
-    patient = _required(get_patient(patient_id))
+    patient = required(get_patient(patient_id))
     return invites.do_invite_patient(st, now, given_name=patient.given_name, family_name=patient.family_name,
                                      date_of_birth=patient.date_of_birth, nhs_number=patient.nhs_number)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support import stack as stack_support  # noqa: E402
+from scripts import demo_stack  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -50,7 +50,7 @@ def sign_in(page: Any, url: str, path: str, field: str, who: str, password: str)
     page.wait_for_load_state()
 
 
-def capture(stack: stack_support.Stack, playwright: Any) -> list[Path]:
+def capture(stack: demo_stack.Stack, playwright: Any) -> list[Path]:
     """Take the three screenshots; return their paths."""
     OUT.mkdir(parents=True, exist_ok=True)
     team_id = stack.demo.teams[DIABETES]
@@ -89,13 +89,13 @@ def main() -> int:
         print(f"Screenshots need Debian's Chromium at {CHROMIUM}. Install it with:\n"
               "    sudo apt-get install -y chromium", file=sys.stderr)
         return 1
-    stack_support.prepare_environment()
+    demo_stack.prepare_environment()
     from playwright.sync_api import sync_playwright
 
-    with stack_support.shared_stack() as stack, sync_playwright() as playwright:
+    with demo_stack.shared_stack() as stack, sync_playwright() as playwright:
         for path in capture(stack, playwright):
             print(f"wrote {path.relative_to(ROOT)}")
-    stack_support.stop_dynamodb()
+    demo_stack.stop_dynamodb()
     return 0
 
 

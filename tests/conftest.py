@@ -7,6 +7,9 @@
 
 PynamoDB reads its endpoint at import, so the in-process tiers (unit, functional) and the
 over-the-wire tiers (wire, browser) run in separate pytest sessions; ``make test`` runs both.
+
+Conftest files hold environment setup and fixtures only; what tests share lives in ``tests/support/``
+(and, where ``make bench`` or ``make screenshots`` needs it too, in ``scripts/``).
 """
 
 from __future__ import annotations

@@ -14,9 +14,9 @@
 from __future__ import annotations
 
 # Before anything imports chalicelib: PynamoDB fixes its endpoint at import.
-from tests.support import stack as stack_support
+from scripts import demo_stack
 
-stack_support.prepare_environment()
+demo_stack.prepare_environment()
 
 import os  # noqa: E402
 import re  # noqa: E402
@@ -36,6 +36,7 @@ from playwright.sync_api import (  # noqa: E402
     sync_playwright,
 )
 
+from tests.support.front_door import FrontDoor  # noqa: E402
 from tests.support.push_fixtures import push, push_service  # noqa: E402, F401 - shared fixtures
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,7 +44,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = "Pixel 7"
 TABLET = "iPad Pro 11"
-AXE_SCRIPT = stack_support.ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_SCRIPT = demo_stack.ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SCRIPT_ELEMENT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
 MISSING_CHROMIUM = (
@@ -165,9 +166,9 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[stack_support.Stack]:
+def stack() -> Iterator[demo_stack.Stack]:
     """The running demo stack (shared with the wire tier when both run in one session)."""
-    with stack_support.shared_stack() as running:
+    with demo_stack.shared_stack() as running:
         yield running
 
 
@@ -197,7 +198,7 @@ def descriptor(playwright: Playwright, name: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def new_device(playwright: Playwright, browser: Browser, stack: stack_support.Stack) -> Iterator[Callable[..., Device]]:
+def new_device(playwright: Playwright, browser: Browser, stack: demo_stack.Stack) -> Iterator[Callable[..., Device]]:
     """Make a new device (its own context and cookies); every one is checked for errors at the end."""
     made: list[Device] = []
 
@@ -234,8 +235,8 @@ def tablet(new_device: Callable[..., Device]) -> Device:
 
 
 @pytest.fixture
-def front_door(stack: stack_support.Stack) -> Iterator[stack_support.FrontDoor]:
+def front_door(stack: demo_stack.Stack) -> Iterator[FrontDoor]:
     """The app behind a pass-through proxy on its own origin, which can change one answer (see FrontDoor)."""
-    door = stack_support.FrontDoor(stack.url)
+    door = FrontDoor(stack.url)
     yield door
     door.close()

@@ -14,9 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from chalicelib.models import keys
-from chalicelib.models.base import MainItem
-from chalicelib.models.conversation import MessageItem
+from tests.support import storage
 from tests.support.browser_steps import sign_in_patient
 
 pytestmark = pytest.mark.browser
@@ -49,8 +47,7 @@ def open_conversation_for_offline_use(device: Any, team_id: str) -> Any:
 
 def stored_bodies(team_id: str, patient_id: str) -> list[str]:
     """Every message body the server holds in this conversation (read straight from DynamoDB)."""
-    return [m.body for m in MessageItem.query(keys.conversation_pk(team_id, patient_id), MainItem.sk.startswith("MSG#"))
-            if isinstance(m, MessageItem)]
+    return [m.body for m in storage.messages(team_id, patient_id)]
 
 
 def forget_expected(device: Any, *fragments: str) -> None:

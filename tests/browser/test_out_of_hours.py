@@ -19,11 +19,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from chalicelib.models import keys
-from chalicelib.models.base import MainItem
-from chalicelib.models.conversation import MessageItem
 from chalicelib.models.team import TeamItem
-from tests.support import stack as stack_support
+from scripts import demo_stack
+from tests.support import storage
 from tests.support.browser_steps import sign_in_patient, sign_in_staff
 
 pytestmark = pytest.mark.browser
@@ -38,18 +36,18 @@ SOUNDS_READ = re.compile(r"\b(read|seen|looked at|reviewed|received by)\b|\bhas 
 
 
 @pytest.fixture
-def saturday(stack: stack_support.Stack) -> str:
+def saturday(stack: demo_stack.Stack) -> str:
     """The URL of the app whose clock starts on Saturday morning (same data as every other app)."""
-    return stack.app_with_clock(stack_support.SATURDAY_MORNING)
+    return stack.app_with_clock(demo_stack.SATURDAY_MORNING)
 
 
 @pytest.fixture
-def cancer_hours_restored(stack: stack_support.Stack) -> Iterator[str]:
+def cancer_hours_restored(stack: demo_stack.Stack) -> Iterator[str]:
     """The cancer team's id; whatever a test does to its hours is undone afterwards (other tests rely on them)."""
     team_id = stack.demo.teams[CANCER]
-    before = TeamItem.get(*keys.team(team_id)).policy
+    before = storage.team(team_id).policy
     yield team_id
-    team = TeamItem.get(*keys.team(team_id))
+    team = storage.team(team_id)
     restore = TeamItem.policy.set(before) if before is not None else TeamItem.policy.remove()
     team.update(actions=[restore, TeamItem.policy_version.add(1)])
 
@@ -74,9 +72,7 @@ def expect_help_now(page: Any) -> None:
 
 def stored(team_id: str, patient_id: str) -> list[tuple[str, str]]:
     """(sender kind, body) of every message the server holds in the conversation, oldest first."""
-    return [(m.sender_kind, m.body) for m in MessageItem.query(keys.conversation_pk(team_id, patient_id),
-                                                                 MainItem.sk.startswith("MSG#"))
-            if isinstance(m, MessageItem)]
+    return [(m.sender_kind, m.body) for m in storage.messages(team_id, patient_id)]
 
 
 def check_auto_reply(auto: Any) -> None:

@@ -22,8 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from chalicelib.models import keys
-from chalicelib.models.push import PushSubscriptionItem
+from tests.support import storage
 from tests.support.browser_steps import sign_in_patient, sign_in_staff
 
 pytestmark = pytest.mark.browser
@@ -131,7 +130,7 @@ def test_a_reply_notifies_the_phone_and_the_notification_opens_the_conversation(
     phone.assert_accessible()
     # It subscribed with Teamline's VAPID key, and the server stored the subscription it was handed.
     assert page.evaluate("() => localStorage.getItem('tests-push-application-server-key')") == stack.vapid_public_key
-    stored = PushSubscriptionItem.get(*keys.push_subscription(patient.patient_id, device_id))
+    stored = storage.subscription(patient.patient_id, device_id)
     assert (stored.endpoint, stored.p256dh, stored.auth) == (endpoint, p256dh, auth)
 
     # --- a clinician replies from a tablet -------------------------------------------------------------

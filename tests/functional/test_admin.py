@@ -6,16 +6,13 @@ import json
 import re
 
 from chalicelib.auth.passwords import verify_password
-from chalicelib.models import keys
-from chalicelib.models.audit import AuditEvent, AuditItem
-from chalicelib.models.base import MainItem
+from chalicelib.models.audit import AuditEvent
 from chalicelib.models.people import StaffItem
-from chalicelib.models.session import SessionItem
-from chalicelib.models.team import TeamMemberItem
 from chalicelib.models.team import roster as team_roster
 from chalicelib.services import accounts
-from tests.functional.conftest import NOW, error_summary, page_text
-from tests.support.world import PASSWORD
+from scripts.world import NOW, PASSWORD
+from tests.support import storage
+from tests.support.http import error_summary, page_text
 
 NEW_PASSWORD = "lighthouse keeper 42"
 
@@ -27,7 +24,7 @@ def _otp(response) -> str:
 
 
 def _admin_events(world) -> list[AuditEvent]:
-    return list(AuditEvent.by_actor.query(f"STAFF#{world.staff['admin']}"))
+    return storage.audit_by_staff(world.staff["admin"])
 
 
 def _staff_by_email(world, email) -> StaffItem | None:
@@ -38,10 +35,6 @@ def _create_staff(api, world, email="nina@test.nhs.uk", **extra):
     form = {"given_name": "Nina", "family_name": "Nurse", "email": email, "job_title": "Staff nurse",
             "team_id": world.team_x, "role": "clinician", **extra}
     return api.post("/admin/staff", "admin", form=form)
-
-
-def _sessions(staff_id) -> list[SessionItem]:
-    return list(SessionItem.by_gsi1.query(keys.actor_sessions(staff_id)))
 
 
 def test_only_a_trust_admin_reaches_the_admin_page(api, world):
@@ -82,10 +75,9 @@ def test_admin_creates_staff_and_sees_a_one_time_password_once(api, world):
     assert staff is not None and staff.must_change_password is True
     assert staff.team_roles == {world.team_x: "clinician"}
     assert verify_password(staff.password_hash, otp)
-    assert TeamMemberItem.get(*keys.team_member(world.team_x, staff.staff_id)).role == "clinician"
+    assert storage.member(world.team_x, staff.staff_id).role == "clinician"
     assert otp not in page_text(api.get("/admin", "admin"))
-    dumped = json.dumps([i.serialize() for i in MainItem.scan()]) + json.dumps([i.serialize() for i in AuditItem.scan()])
-    assert otp not in dumped
+    assert otp not in storage.everything_stored()
     created = [e for e in _admin_events(world) if e.event_type == "staff.created"
                and e.detail["staff_id"] == staff.staff_id]
     assert len(created) == 1 and created[0].detail["roles"] == {world.team_x: "clinician"}
@@ -118,11 +110,11 @@ def test_new_staff_must_change_the_one_time_password_at_first_sign_in(api, world
     assert staff.must_change_password is False
     assert browser.get("/api/me").status_code == 200
     assert other_device.get("/api/me").status_code == 401
-    assert [s.pk for s in _sessions(staff.staff_id)] == [keys.session(browser_token_hash(browser))[0]]
+    assert [s.key for s in storage.sessions_of(staff.staff_id)] == [storage.session(browser_token_hash(browser)).key]
     assert new_browser().staff_sign_in("nina@test.nhs.uk", otp).status_code == 401
     fresh = new_browser()
     assert fresh.staff_sign_in("nina@test.nhs.uk", NEW_PASSWORD).headers["Location"] == "/staff"
-    assert "staff.password_changed" in [e.event_type for e in AuditEvent.by_actor.query(f"STAFF#{staff.staff_id}")]
+    assert "staff.password_changed" in [e.event_type for e in storage.audit_by_staff(staff.staff_id)]
 
 
 def browser_token_hash(browser) -> str:
@@ -168,7 +160,7 @@ def test_admin_gives_a_clinician_a_role_in_another_team(api, world):
                         form={"team_id": world.team_x, "role": "clinician"})
     assert response.status_code == 303 and response.headers["Location"] == "/admin?updated=roles"
     assert api.get(f"/staff/teams/{world.team_x}", "clinician_y").status_code == 200
-    assert TeamMemberItem.get(*keys.team_member(world.team_x, world.staff["clinician_y"])).role == "clinician"
+    assert storage.member(world.team_x, world.staff["clinician_y"]).role == "clinician"
     changed = [e for e in _admin_events(world) if e.event_type == "staff.role_changed"]
     assert len(changed) == 1 and changed[0].team_id == world.team_x
     assert changed[0].detail == {"staff_id": world.staff["clinician_y"], "role": "clinician"}
@@ -183,9 +175,8 @@ def test_a_clinician_removed_from_a_team_can_no_longer_open_its_inbox(api, world
     assert api.get(f"/staff/teams/{world.team_x}", "clinician_x").status_code == 404
     thread = f"/api/staff/teams/{world.team_x}/conversations/{world.patients['patient_a']}/messages"
     assert api.get(thread, "clinician_x").status_code == 404
-    assert MainItem.count(keys.team_member(world.team_x, world.staff["clinician_x"])[0],
-                          MainItem.sk == keys.team_member(world.team_x, world.staff["clinician_x"])[1]) == 0
-    assert StaffItem.get(*keys.staff(world.staff["clinician_x"])).team_roles == {}
+    assert storage.member(world.team_x, world.staff["clinician_x"]) is None
+    assert storage.staff(world.staff["clinician_x"]).team_roles == {}
     removed = [e for e in _admin_events(world) if e.event_type == "staff.role_changed"]
     assert len(removed) == 1 and removed[0].detail == {"staff_id": world.staff["clinician_x"], "role": None}
 
@@ -194,7 +185,7 @@ def test_a_role_must_be_clinician_or_lead_in_a_team_of_the_trust(api, world):
     for form in ({"team_id": world.team_x, "role": "consultant"}, {"team_id": "nosuchteam", "role": "clinician"}):
         response = api.post(f"/admin/staff/{world.staff['clinician_y']}/roles", "admin", form=form)
         assert response.status_code == 400, form
-    assert StaffItem.get(*keys.staff(world.staff["clinician_y"])).team_roles == {world.team_y: "clinician"}
+    assert storage.staff(world.staff["clinician_y"]).team_roles == {world.team_y: "clinician"}
 
 
 def test_a_password_reset_ends_their_sessions_and_gives_a_new_one_time_password(api, world, new_browser):
@@ -205,8 +196,8 @@ def test_a_password_reset_ends_their_sessions_and_gives_a_new_one_time_password(
     assert "Password reset for Carl Staff" in page_text(response)
     otp = _otp(response)
     assert api.get("/api/me", "clinician_x").status_code == 401
-    assert _sessions(staff_id) == []
-    staff = StaffItem.get(*keys.staff(staff_id))
+    assert storage.sessions_of(staff_id) == []
+    staff = storage.staff(staff_id)
     assert staff.must_change_password is True and verify_password(staff.password_hash, otp)
     assert new_browser().staff_sign_in("clinician_x@test.nhs.uk", otp).headers["Location"] == "/staff/password"
     reset = [e for e in _admin_events(world) if e.event_type == "staff.password_reset"]
@@ -222,5 +213,5 @@ def test_an_admin_cannot_reach_staff_of_another_trust(api, world):
     roles = api.post(f"/admin/staff/{other_admin.staff_id}/roles", "admin", form={"team_id": world.team_x,
                                                                                  "role": "clinician"})
     assert roles.status_code == 404
-    assert StaffItem.get(*keys.staff(other_admin.staff_id)).team_roles == {}
+    assert storage.staff(other_admin.staff_id).team_roles == {}
     assert "Olga" not in page_text(api.get("/admin", "admin"))

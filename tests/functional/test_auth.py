@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from datetime import timedelta
 
@@ -11,13 +10,10 @@ import pytest
 
 from chalicelib.auth import ratelimit
 from chalicelib.ids import token_hash
-from chalicelib.models import keys
-from chalicelib.models.audit import AuditEvent, AuditItem
-from chalicelib.models.base import MainItem
 from chalicelib.models.ratelimit import RateCounterItem
-from chalicelib.models.session import SessionItem
-from tests.functional.conftest import NOW, SESSION_COOKIE, body_json, error_summary, page_text, set_cookies
-from tests.support.world import PASSWORD, give_password
+from scripts.world import NOW, PASSWORD, give_password
+from tests.support import storage
+from tests.support.http import SESSION_COOKIE, body_json, error_summary, page_text, set_cookies
 
 ADMIN_EMAIL = "admin@test.nhs.uk"  # bootstrapped with a chosen password: no change required at sign-in
 LOCAL_ADDRESS = "127.0.0.1"  # chalice's test gateway reports every request from here
@@ -27,18 +23,18 @@ def _token(cookie_value: str) -> str:
     return cookie_value.split(".", 2)[2]
 
 
-def _sessions_of(actor_id: str) -> list[SessionItem]:
-    return [s for s in SessionItem.by_gsi1.query(keys.actor_sessions(actor_id)) if isinstance(s, SessionItem)]
+def _events_by_patient(patient_id: str) -> list[str]:
+    return [e.event_type for e in storage.audit_by_patient(patient_id)]
 
 
-def _events(actor: str) -> list[str]:
-    return [e.event_type for e in AuditEvent.by_actor.query(actor)]
+def _events_by_staff(staff_id: str) -> list[str]:
+    return [e.event_type for e in storage.audit_by_staff(staff_id)]
 
 
 def use_up(limit: ratelimit.Limit, subject: str, now) -> None:
     """Arrange: ``subject`` has used all of ``limit`` in the current window (one real hit, then the count raised)."""
     ratelimit.hit(now, (limit, subject))
-    [counter] = RateCounterItem.query(keys.rate_counter(limit.scope, subject, "")[0])
+    [counter] = storage.rate_counters(limit.scope, subject)
     counter.update(actions=[RateCounterItem.attempts.set(limit.limit)])
 
 
@@ -113,7 +109,7 @@ def test_a_new_session_token_is_issued_at_each_sign_in(new_browser, world):
         browser.patient_sign_in("patienta", PASSWORD)
         tokens.add(_token(browser.session_cookie))
     assert len(tokens) == 3
-    assert len(_sessions_of(world.patients["patient_a"])) >= 3
+    assert len(storage.sessions_of(world.patients["patient_a"])) >= 3
 
 
 def test_a_browser_that_signs_in_again_gets_a_different_token(new_browser, world):
@@ -165,10 +161,8 @@ def test_the_database_stores_only_a_hash_of_the_session_token(new_browser, world
     browser = new_browser()
     browser.patient_sign_in("patienta", PASSWORD)
     token = _token(browser.session_cookie)
-    dumped = json.dumps([item.serialize() for item in MainItem.scan()]) + json.dumps(
-        [item.serialize() for item in AuditItem.scan()])
-    assert token not in dumped
-    assert SessionItem.get(*keys.session(token_hash(token))).actor_id == world.patients["patient_a"]
+    assert token not in storage.everything_stored()
+    assert storage.session(token_hash(token)).actor_id == world.patients["patient_a"]
 
 
 def test_sign_in_forms_refuse_a_post_without_the_matching_form_cookie(app_client, new_browser, world):
@@ -197,13 +191,13 @@ def test_signed_in_forms_need_the_sessions_own_anti_forgery_token(new_browser, w
     browser = new_browser()
     browser.patient_sign_in("patienta", PASSWORD)
     form_token = browser.jar["__Host-teamline_csrf"]  # the pre-session token is not the session's
-    live = len(_sessions_of(world.patients["patient_a"]))
+    live = len(storage.sessions_of(world.patients["patient_a"]))
     for token in (None, form_token, "x" * 43):
         fields = {} if token is None else {"csrf_token": token}
         response = browser.post("/p/account/sign-out-everywhere", fields, csrf=False)
         assert response.status_code == 403, token
     assert _me(browser) == 200
-    assert len(_sessions_of(world.patients["patient_a"])) == live
+    assert len(storage.sessions_of(world.patients["patient_a"])) == live
 
 
 # --- lifetimes -------------------------------------------------------------------------------------------
@@ -258,14 +252,14 @@ def test_patient_session_survives_29_days_idle_and_ends_at_30(new_browser, world
 def test_last_seen_is_refreshed_at_most_every_5_minutes(new_browser, world, pinned_clock):
     browser = new_browser()
     browser.patient_sign_in("patienta", PASSWORD)
-    key = keys.session(token_hash(_token(browser.session_cookie)))
+    hashed = token_hash(_token(browser.session_cookie))
     send = f"/api/patient/teams/{world.team_x}/messages"
     pinned_clock.set(NOW + timedelta(minutes=4, seconds=59))
     assert browser.post(send, json_body={"client_id": str(uuid.uuid4()), "body": "one"}).status_code == 201
-    assert SessionItem.get(*key).last_seen_at == NOW
+    assert storage.session(hashed).last_seen_at == NOW
     pinned_clock.set(NOW + timedelta(minutes=5))
     assert browser.post(send, json_body={"client_id": str(uuid.uuid4()), "body": "two"}).status_code == 201
-    touched = SessionItem.get(*key)
+    touched = storage.session(hashed)
     assert touched.last_seen_at == NOW + timedelta(minutes=5)
     assert touched.expires_at == NOW + timedelta(minutes=5) + timedelta(days=30)
 
@@ -299,12 +293,12 @@ def test_sign_out_ends_the_session_and_the_old_cookie_no_longer_works(new_browse
     assert response.status_code == 303
     assert response.headers["Location"] == "/sign-in?signed_out=1"
     assert set_cookies(response)[SESSION_COOKIE].attributes.get("max-age") == "0"
-    assert MainItem.count(keys.session(token_hash(_token(old_cookie)))[0]) == 0
+    assert storage.session(token_hash(_token(old_cookie))) is None
     replay = {"host": "teamline.test", "cookie": f"{SESSION_COOKIE}={old_cookie}"}
     assert app_client.http.get("/api/me", headers=replay).status_code == 401
     page = app_client.http.get("/p", headers=replay)
     assert page.status_code == 302 and page.headers["Location"].startswith("/sign-in")
-    assert "session.signed_out" in _events(f"PATIENT#{world.patients['patient_a']}")
+    assert "session.signed_out" in _events_by_patient(world.patients["patient_a"])
 
 
 def test_staff_sign_out_returns_to_the_staff_sign_in_page(new_browser, world):
@@ -324,9 +318,9 @@ def test_sign_out_of_all_devices_ends_every_session_of_that_patient_only(new_bro
     response = here.post("/p/account/sign-out-everywhere")
     assert response.status_code == 303 and response.headers["Location"] == "/sign-in?signed_out=all"
     assert [_me(b) for b in (phone, tablet, here)] == [401, 401, 401]
-    assert _sessions_of(world.patients["patient_a"]) == []
+    assert storage.sessions_of(world.patients["patient_a"]) == []
     assert _me(other_patient) == 200
-    assert "session.signed_out_everywhere" in _events(f"PATIENT#{world.patients['patient_a']}")
+    assert "session.signed_out_everywhere" in _events_by_patient(world.patients["patient_a"])
 
 
 # --- rate limits -----------------------------------------------------------------------------------------
@@ -374,13 +368,13 @@ def test_sign_in_success_and_failure_are_audited(new_browser, world):
     browser.get("/staff/sign-in")
     browser.post("/staff/sign-in", {"email": ADMIN_EMAIL, "password": "not my password"})
     browser.post("/staff/sign-in", {"email": ADMIN_EMAIL, "password": PASSWORD})
-    events = _events(f"STAFF#{world.staff['admin']}")
+    events = _events_by_staff(world.staff["admin"])
     assert "staff.sign_in_failed" in events and "staff.signed_in" in events
     patient = new_browser()
     patient.get("/sign-in")
     patient.post("/sign-in", {"username": "patientb", "password": "not my password"})
     patient.post("/sign-in", {"username": "patientb", "password": PASSWORD})
-    events = _events(f"PATIENT#{world.patients['patient_b']}")
+    events = _events_by_patient(world.patients["patient_b"])
     assert "patient.sign_in_failed" in events and "patient.signed_in" in events
 
 

@@ -1,17 +1,13 @@
-"""Every route × every persona, against an explicit table of expected statuses.
+"""Every route × every persona, against an explicit table of expected statuses (``tests/support/personas.py``).
 
 The table is keyed by (METHOD, path) exactly as Chalice registers the route. A route missing from the
 table fails the suite, so a new route cannot ship without someone deciding who may call it.
 
 Path parameters are filled with team X, patient A, clinician X and ``app.css`` (see ``route_path``);
 each call gets a fresh session, and POSTs carry the caller's anti-forgery token and a small body
-(``route_body``), so what differs between personas is only who they are. Reading the columns:
-
-* anonymous: 401 JSON on /api/, a 302 (GET) or 303 (POST) to the right sign-in page on HTML pages;
-* patients on staff routes: 403; staff on patient routes: 403;
-* clinician Y and the Trust admin (neither is in team X) on team X's routes: 404, as if it did not exist;
-* patient B on patient routes: allowed, because patient routes are keyed by the caller's own id; a
-  separate check proves B only ever sees B's own thread.
+(``route_body``), so what differs between personas is only who they are. Patient B is allowed on
+patient routes because they are keyed by the caller's own id; a separate check here proves B only
+ever sees B's own thread.
 """
 
 from __future__ import annotations
@@ -19,95 +15,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.web.routing import ROUTES, RouteSpec
-from tests.functional.conftest import app_routes, body_json, page_text
-from tests.support.world import send_as_patient
-
-PERSONAS = ("anonymous", "patient_a", "patient_b", "clinician_x", "lead_x", "clinician_y", "admin")
-
-# fmt: off
-EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
-    #                                                                             anon  pat_a pat_b clin_x lead_x clin_y admin
-    # --- public pages and assets
-    ("GET",  "/"):                                                                (200, 302, 302, 302, 302, 302, 302),
-    ("GET",  "/offline"):                                                         (200, 200, 200, 200, 200, 200, 200),
-    ("GET",  "/sw.js"):                                                           (200, 200, 200, 200, 200, 200, 200),
-    ("GET",  "/manifest.webmanifest"):                                            (200, 200, 200, 200, 200, 200, 200),
-    ("GET",  "/static/{name}"):                                                   (200, 200, 200, 200, 200, 200, 200),
-    ("GET",  "/sign-in"):                                                         (200, 200, 200, 200, 200, 200, 200),
-    ("POST", "/sign-in"):                                                         (401, 401, 401, 401, 401, 401, 401),
-    ("GET",  "/staff/sign-in"):                                                   (200, 200, 200, 200, 200, 200, 200),
-    ("POST", "/staff/sign-in"):                                                   (401, 401, 401, 401, 401, 401, 401),
-    ("GET",  "/join"):                                                            (200, 200, 200, 200, 200, 200, 200),
-    ("POST", "/join"):                                                            (400, 400, 400, 400, 400, 400, 400),
-    ("POST", "/join/account"):                                                    (400, 400, 400, 400, 400, 400, 400),
-    # --- anyone signed in
-    ("POST", "/sign-out"):                                                        (303, 303, 303, 303, 303, 303, 303),
-    ("POST", "/account/devices/{device_id}/remove"):                              (303, 303, 303, 303, 303, 303, 303),
-    # --- patient pages
-    ("GET",  "/p"):                                                               (302, 200, 200, 403, 403, 403, 403),
-    ("GET",  "/p/teams/{team_id}"):                                               (302, 200, 200, 403, 403, 403, 403),
-    ("POST", "/p/teams/{team_id}/messages"):                                      (303, 303, 303, 403, 403, 403, 403),
-    ("GET",  "/p/account"):                                                       (302, 200, 200, 403, 403, 403, 403),
-    ("POST", "/p/account/sign-out-everywhere"):                                   (303, 303, 303, 403, 403, 403, 403),
-    # --- staff pages
-    ("GET",  "/staff"):                                                           (302, 403, 403, 302, 302, 302, 200),
-    ("GET",  "/staff/password"):                                                  (302, 403, 403, 200, 200, 200, 200),
-    ("POST", "/staff/password"):                                                  (303, 403, 403, 401, 401, 401, 401),
-    ("GET",  "/staff/account"):                                                   (302, 403, 403, 200, 200, 200, 200),
-    ("GET",  "/staff/teams/{team_id}"):                                           (302, 403, 403, 200, 200, 404, 404),
-    ("GET",  "/staff/teams/{team_id}/patients"):                                  (302, 403, 403, 200, 200, 404, 404),
-    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}"):                     (302, 403, 403, 200, 200, 404, 404),
-    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/messages"):            (303, 403, 403, 303, 303, 404, 404),
-    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/claim"):               (303, 403, 403, 303, 303, 404, 404),
-    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/urgent"):              (303, 403, 403, 303, 303, 404, 404),
-    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/invites"):             (303, 403, 403, 200, 200, 404, 404),
-    ("GET",  "/staff/teams/{team_id}/invites"):                                   (302, 403, 403, 200, 200, 404, 404),
-    ("POST", "/staff/teams/{team_id}/invites"):                                   (303, 403, 403, 200, 200, 404, 404),
-    ("GET",  "/staff/teams/{team_id}/away"):                                      (302, 403, 403, 200, 200, 404, 404),
-    ("POST", "/staff/teams/{team_id}/away"):                                      (303, 403, 403, 400, 400, 404, 404),
-    ("POST", "/staff/teams/{team_id}/away/clear"):                                (303, 403, 403, 400, 400, 404, 404),
-    # --- team settings: any member reads, only the lead changes
-    ("GET",  "/staff/teams/{team_id}/settings"):                                  (302, 403, 403, 200, 200, 404, 404),
-    ("POST", "/staff/teams/{team_id}/settings/hours"):                            (303, 403, 403, 403, 400, 404, 404),
-    ("POST", "/staff/teams/{team_id}/settings/closures"):                         (303, 403, 403, 403, 400, 404, 404),
-    ("POST", "/staff/teams/{team_id}/settings/closures/remove"):                  (303, 403, 403, 403, 400, 404, 404),
-    ("POST", "/staff/teams/{team_id}/settings/pause"):                            (303, 403, 403, 403, 400, 404, 404),
-    ("POST", "/staff/teams/{team_id}/settings/resume"):                           (303, 403, 403, 403, 303, 404, 404),
-    ("POST", "/staff/teams/{team_id}/settings/auto-replies"):                     (303, 403, 403, 403, 303, 404, 404),
-    # --- Trust admin
-    ("GET",  "/admin"):                                                           (302, 403, 403, 403, 403, 403, 200),
-    ("GET",  "/admin/audit"):                                                     (302, 403, 403, 403, 403, 403, 200),
-    ("POST", "/admin/teams"):                                                     (303, 403, 403, 403, 403, 403, 303),
-    ("POST", "/admin/staff"):                                                     (303, 403, 403, 403, 403, 403, 200),
-    ("POST", "/admin/staff/{staff_id}/roles"):                                    (303, 403, 403, 403, 403, 403, 303),
-    ("POST", "/admin/staff/{staff_id}/password-reset"):                           (303, 403, 403, 403, 403, 403, 200),
-    # --- JSON API: public
-    ("GET",  "/api/health"):                                                      (200, 200, 200, 200, 200, 200, 200),
-    ("GET",  "/api/openapi.json"):                                                (200, 200, 200, 200, 200, 200, 200),
-    ("GET",  "/api/push/public-key"):                                             (200, 200, 200, 200, 200, 200, 200),
-    # --- JSON API: anyone signed in
-    ("GET",  "/api/me"):                                                          (401, 200, 200, 200, 200, 200, 200),
-    ("GET",  "/api/push/subscriptions"):                                          (401, 200, 200, 200, 200, 200, 200),
-    ("POST", "/api/push/subscriptions"):                                          (401, 400, 400, 400, 400, 400, 400),
-    ("POST", "/api/push/subscriptions/{device_id}/delete"):                       (401, 200, 200, 200, 200, 200, 200),
-    ("GET",  "/api/push/refs/{ref}"):                                             (401, 200, 404, 200, 200, 404, 404),
-    # --- JSON API: patients
-    ("GET",  "/api/patient/teams"):                                               (401, 200, 200, 403, 403, 403, 403),
-    ("GET",  "/api/patient/teams/{team_id}/messages"):                            (401, 200, 200, 403, 403, 403, 403),
-    ("POST", "/api/patient/teams/{team_id}/messages"):                            (401, 201, 201, 403, 403, 403, 403),
-    ("POST", "/api/patient/teams/{team_id}/read"):                                (401, 200, 200, 403, 403, 403, 403),
-    # --- JSON API: staff of team X
-    ("GET",  "/api/staff/teams/{team_id}/inbox"):                                 (401, 403, 403, 200, 200, 404, 404),
-    ("GET",  "/api/staff/teams/{team_id}/conversations/{patient_id}/messages"):   (401, 403, 403, 200, 200, 404, 404),
-    ("POST", "/api/staff/teams/{team_id}/conversations/{patient_id}/messages"):   (401, 403, 403, 201, 201, 404, 404),
-    ("POST", "/api/staff/teams/{team_id}/invites"):                               (401, 403, 403, 201, 201, 404, 404),
-    ("GET",  "/api/staff/teams/{team_id}/policy"):                                (401, 403, 403, 200, 200, 404, 404),
-    ("POST", "/api/staff/teams/{team_id}/policy"):                                (401, 403, 403, 403, 200, 404, 404),
-    ("POST", "/api/staff/teams/{team_id}/away"):                                  (401, 403, 403, 400, 400, 404, 404),
-    ("POST", "/api/staff/teams/{team_id}/away/clear"):                            (401, 403, 403, 400, 400, 404, 404),
-}
-# fmt: on
-
+from scripts.world import send_as_patient
+from tests.support.http import app_routes, body_json, page_text
+from tests.support.personas import EXPECTED, PERSONAS
 
 
 def specs() -> dict[tuple[str, str], RouteSpec]:
@@ -125,7 +35,7 @@ def test_every_route_has_a_row_in_the_matrix():
     missing = sorted(registered - set(EXPECTED))
     stale = sorted(set(EXPECTED) - registered)
     assert not missing, (
-        "These routes have no row in EXPECTED (tests/functional/test_authorization_matrix.py); "
+        "These routes have no row in EXPECTED (tests/support/personas.py); "
         f"decide who may call them and add one: {missing}")
     assert not stale, f"These rows in EXPECTED match no route any more; remove them: {stale}"
 
@@ -189,14 +99,12 @@ def test_a_patient_reading_team_x_sees_only_their_own_thread(route_caller, world
 
 
 def test_nobody_can_remove_another_persons_notification_device(route_caller, world):
-    from chalicelib.models import keys
-    from chalicelib.models.base import MainItem
-    from tests.functional.conftest import MATRIX_DEVICE
+    from tests.support import storage
+    from tests.support.http import MATRIX_DEVICE
 
     route_caller.give_device("patient", world.patients["patient_a"])
-    key = keys.push_subscription(world.patients["patient_a"], MATRIX_DEVICE)
     for persona in ("patient_b", "clinician_x", "admin"):
         for path in ("/api/push/subscriptions/{device_id}/delete", "/account/devices/{device_id}/remove"):
             response = route_caller.call("POST", path, persona, own_device=False)
             assert response.status_code == 404, (persona, path)
-    assert MainItem.count(key[0], MainItem.sk == key[1]) == 1
+    assert storage.subscription(world.patients["patient_a"], MATRIX_DEVICE) is not None

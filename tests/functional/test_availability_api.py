@@ -7,11 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.models import keys
-from chalicelib.models.audit import AuditEvent
-from chalicelib.models.conversation import ConversationItem, MessageItem
-from chalicelib.models.team import TeamItem
-from tests.functional.conftest import body_json
+from tests.support import storage
+from tests.support.http import body_json
 
 SATURDAY_MORNING = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 CHRISTMAS_DAY = datetime(2026, 12, 25, 11, 0, tzinfo=UTC)
@@ -23,8 +20,7 @@ def _send(api, world, body="Hello", client_id=None, as_="patient_a"):
 
 
 def _auto_replies(world, patient="patient_a"):
-    pk = keys.conversation_pk(world.team_x, world.patients[patient])
-    return [m for m in MessageItem.query(pk, MessageItem.sk.startswith("MSG#")) if m.sender_kind == "auto"]
+    return [m for m in storage.messages(world.team_x, world.patients[patient]) if m.sender_kind == "auto"]
 
 
 def _set_policy(api, payload, as_="lead_x"):
@@ -79,7 +75,7 @@ def test_paused_team_auto_reply_gives_reason_and_resume_time(api, world, pinned_
 
 
 def test_away_clinician_auto_reply_names_the_cover_by_first_name_and_role(api, world, pinned_clock):
-    from tests.support.world import reply_as_staff, send_as_patient
+    from scripts.world import reply_as_staff, send_as_patient
 
     now = pinned_clock.now()
     send_as_patient(world, "patient_a", "first", now - timedelta(hours=2))
@@ -142,11 +138,11 @@ def test_only_the_team_lead_edits_the_policy(api, world):
     ({"windows": []}, "windows"),
 ])
 def test_bad_policy_is_a_400_naming_the_field_and_nothing_is_saved(api, world, availability, field):
-    before = TeamItem.get(*keys.team(world.team_x))
+    before = storage.team(world.team_x)
     response = _set_policy(api, {"availability": availability})
     assert response.status_code == 400
     assert body_json(response)["error"]["field"].startswith(field)
-    after = TeamItem.get(*keys.team(world.team_x))
+    after = storage.team(world.team_x)
     assert after.policy == before.policy and after.policy_version == before.policy_version
 
 
@@ -156,7 +152,7 @@ def test_template_with_an_unknown_placeholder_is_refused_and_nothing_saved(api, 
     assert response.status_code == 400
     error = body_json(response)["error"]
     assert error["field"] == "auto_replies.out_of_hours" and "{next_openning}" in error["message"]
-    team = TeamItem.get(*keys.team(world.team_x))
+    team = storage.team(world.team_x)
     assert team.policy is None and team.auto_replies is None
 
 
@@ -167,7 +163,7 @@ def test_edited_auto_reply_text_is_used_and_the_change_audited(api, world, pinne
     auto = body_json(_send(api, world))["auto_reply"]
     assert auto["body"].startswith("Hi! Team X Diabetes is shut. Back Monday at 9am.")
     assert "999" in auto["body"]  # the safety footer cannot be edited away
-    events = [e.event_type for e in AuditEvent.by_actor.query(f"STAFF#{world.staff['lead_x']}")]
+    events = [e.event_type for e in storage.audit_by_staff(world.staff["lead_x"])]
     assert "team.auto_replies_changed" in events
 
 
@@ -185,16 +181,16 @@ def test_clinician_cannot_set_someone_else_away_but_the_lead_can(api, world, pin
 
 def test_overdue_sweep_marks_conversations_and_the_lead_sees_them_first(api, world, pinned_clock):
     from chalicelib.services import overdue
-    from tests.support.world import reply_as_staff, send_as_patient
+    from scripts.world import reply_as_staff, send_as_patient
 
     now = pinned_clock.now()
     send_as_patient(world, "patient_a", "still waiting", now - timedelta(days=3))
     send_as_patient(world, "patient_b", "recent", now - timedelta(minutes=5))
     result = overdue.run_sweep(now)
     assert result.marked == 1 and result.overdue == 1
-    conv = ConversationItem.get(*keys.conversation(world.team_x, world.patients["patient_a"]))
+    conv = storage.conversation(world.team_x, world.patients["patient_a"])
     assert conv.overdue is True
-    assert TeamItem.get(*keys.team(world.team_x)).overdue_count == 1
+    assert storage.team(world.team_x).overdue_count == 1
     lead_page = api.get(f"/staff/teams/{world.team_x}", "lead_x").body.decode()
     assert "Overdue (1)" in lead_page
     assert lead_page.index("still waiting") < lead_page.index("recent")
@@ -203,19 +199,19 @@ def test_overdue_sweep_marks_conversations_and_the_lead_sees_them_first(api, wor
     # A second sweep marks nothing new; a reply clears it and lowers the count at once.
     assert overdue.run_sweep(now).marked == 0
     reply_as_staff(world, "clinician_x", "patient_a", "sorry for the wait", now)
-    assert TeamItem.get(*keys.team(world.team_x)).overdue_count == 0
-    events = [e.event_type for e in AuditEvent.by_subject.query(f"PATIENT#{world.patients['patient_a']}")]
+    assert storage.team(world.team_x).overdue_count == 0
+    events = [e.event_type for e in storage.audit_about_patient(world.patients["patient_a"])]
     assert "conversation.overdue" in events
 
 
 def test_scheduled_overdue_handler_runs_through_the_lambda_entry_point(app_client, world, pinned_clock):
-    from tests.support.world import send_as_patient
+    from scripts.world import send_as_patient
 
     send_as_patient(world, "patient_a", "old", pinned_clock.now() - timedelta(days=4))
     event = app_client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={},
                                                 resources=["arn:aws:events:eu-west-2:1:rule/mark_overdue"])
     app_client.lambda_.invoke("mark_overdue", event)
-    assert ConversationItem.get(*keys.conversation(world.team_x, world.patients["patient_a"])).overdue is True
+    assert storage.conversation(world.team_x, world.patients["patient_a"]).overdue is True
 
 
 def test_patient_sees_open_or_closed_before_writing(api, world, pinned_clock):

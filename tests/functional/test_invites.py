@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import timedelta
 
 from chalicelib.ids import normalise_invite_code, token_hash
 from chalicelib.models import keys
-from chalicelib.models.audit import AuditEvent, AuditItem
-from chalicelib.models.base import MainItem
-from chalicelib.models.conversation import MessageItem
 from chalicelib.models.invite import InviteItem
-from chalicelib.models.people import PatientItem, UsernameItem
-from chalicelib.models.session import SessionItem
-from tests.functional.conftest import NOW, body_json, error_summary, page_text
-from tests.support.world import PASSWORD, send_as_patient
+from chalicelib.models.people import PatientItem
+from scripts.world import NOW, PASSWORD, send_as_patient
+from tests.support import storage
+from tests.support.http import body_json, error_summary, page_text
 
 VALID_NHS = "9434765919"  # a valid check digit
 INVALID_NHS = "9434765918"
@@ -52,11 +48,11 @@ def _accept(browser, code, *, username="zoe.y", password=NEW_PASSWORD, confirm=N
 
 
 def _patient(patient_id) -> PatientItem:
-    return PatientItem.get(*keys.patient(patient_id))
+    return storage.patient(patient_id)
 
 
 def _invite_item(code) -> InviteItem:
-    return InviteItem.get(*keys.invite(token_hash(normalise_invite_code(code))))
+    return storage.invite(code)
 
 
 # --- inviting ---------------------------------------------------------------------------------------------
@@ -81,18 +77,18 @@ def test_clinician_invites_a_patient_and_sees_the_code_and_a_qr_code(api, world)
 
 def test_an_invite_is_audited_with_the_team_and_patient(api, world):
     data = body_json(_invite(api, world))
-    events = [e for e in AuditEvent.by_subject.query(f"PATIENT#{data['patient_id']}") if e.event_type == "patient.invited"]
+    events = [e for e in storage.audit_about_patient(data["patient_id"]) if e.event_type == "patient.invited"]
     assert len(events) == 1
     assert events[0].team_id == world.team_x and events[0].actor_id == world.staff["clinician_x"]
 
 
 def test_an_nhs_number_with_a_wrong_check_digit_is_refused_and_nothing_is_created(api, world):
-    before = MainItem.count(keys.team(world.team_x)[0])
+    before = storage.items_in_team(world.team_x)
     response = _invite(api, world, nhs=INVALID_NHS)
     assert response.status_code == 400
     assert body_json(response)["error"]["field"] == "nhs_number"
-    assert MainItem.count(keys.nhs_number(world.trust_id, INVALID_NHS)[0]) == 0
-    assert MainItem.count(keys.team(world.team_x)[0]) == before
+    assert storage.nhs_number_owner(world.trust_id, INVALID_NHS) is None
+    assert storage.items_in_team(world.team_x) == before
 
 
 def test_an_nhs_number_may_be_typed_with_spaces(api, world):
@@ -144,7 +140,7 @@ def test_a_clinician_cannot_reinvite_a_patient_of_another_team(api, world):
 
 
 def _all_invites() -> list[InviteItem]:
-    return [i for i in InviteItem.scan() if isinstance(i, InviteItem)]
+    return storage.invites()
 
 
 def test_invite_codes_are_never_stored_in_clear(api, world):
@@ -152,11 +148,11 @@ def test_invite_codes_are_never_stored_in_clear(api, world):
                     form={"given_name": "Zoe", "family_name": "Young", "dob_day": "27", "dob_month": "3",
                           "dob_year": "2010"})
     codes = [re.search(r"data-invite-code>([A-Z0-9-]+)<", page_text(page)).group(1), _code(api, world, given="Yan")]
-    dumped = json.dumps([i.serialize() for i in MainItem.scan()]) + json.dumps([i.serialize() for i in AuditItem.scan()])
+    dumped = storage.everything_stored()
     for code in codes:
         assert code not in dumped
         assert normalise_invite_code(code) not in dumped
-        assert _invite_item(code).pk == f"INVITE#{token_hash(normalise_invite_code(code))}"
+        assert _invite_item(code).key == keys.invite(token_hash(normalise_invite_code(code)))
 
 
 # --- joining --------------------------------------------------------------------------------------------
@@ -183,7 +179,7 @@ def test_patient_joins_with_code_and_birthday_and_lands_on_their_teams_signed_in
     assert sent.status_code == 201
     inbox = body_json(api.get(f"/api/staff/teams/{world.team_x}/inbox", "clinician_x"))["conversations"]
     assert inbox[0]["patient_id"] == patient.patient_id and inbox[0]["waiting"] is True
-    accepted = [e for e in AuditEvent.by_subject.query(f"PATIENT#{patient.patient_id}") if e.event_type == "invite.accepted"]
+    accepted = [e for e in storage.audit_about_patient(patient.patient_id) if e.event_type == "invite.accepted"]
     assert len(accepted) == 1
 
 
@@ -301,8 +297,8 @@ def test_a_taken_username_is_refused_clearly_and_nothing_changes(api, world, new
     patient = _patient(invite.patient_id)
     assert invite.used_at is None
     assert patient.status == "invited" and patient.username is None and patient.password_hash is None
-    assert UsernameItem.get(*keys.patient_username("patienta")).patient_id == world.patients["patient_a"]
-    assert MainItem.count(keys.conversation(world.team_x, patient.patient_id)[0]) == 0
+    assert storage.username_owner("patienta") == world.patients["patient_a"]
+    assert storage.items_in_conversation(world.team_x, patient.patient_id) == 0
     # and the patient can carry on with another name
     assert _accept(browser, code, username="zoe.y").status_code == 303
 
@@ -348,12 +344,11 @@ def test_relink_keeps_messages_and_username_sets_a_new_password_and_ends_other_s
     assert old_phone.get("/api/me").status_code == 401
     assert api.get("/api/me", "patient_a").status_code == 401
     assert new_phone.get("/api/me").status_code == 200
-    assert len([s for s in SessionItem.by_gsi1.query(keys.actor_sessions(patient_id))]) == 1
+    assert len(storage.sessions_of(patient_id)) == 1
     assert _patient(patient_id).username == "patienta"
     assert new_browser().patient_sign_in("patienta", PASSWORD).status_code == 401
     assert new_browser().patient_sign_in("patienta", NEW_PASSWORD).status_code == 303
-    bodies = [m.body for m in MessageItem.query(keys.conversation_pk(world.team_x, patient_id),
-                                                MessageItem.sk.startswith("MSG#"))]
+    bodies = [m.body for m in storage.messages(world.team_x, patient_id)]
     assert "Before I lost my phone" in bodies
 
 
@@ -366,4 +361,4 @@ def test_relink_may_change_the_username_and_frees_the_old_one(api, world, new_br
     _check(browser, code, **dob)
     assert _accept(browser, code, username="bob.p", dob=dob).status_code == 303
     assert _patient(patient_id).username == "bob.p"
-    assert MainItem.count(keys.patient_username("patientb")[0]) == 0
+    assert storage.username_owner("patientb") is None

@@ -16,8 +16,8 @@ import re
 import uuid
 
 from chalicelib.logs import JsonFormatter
-from tests.functional.conftest import page_text
-from tests.support.world import give_password
+from scripts.world import give_password
+from tests.support.http import page_text
 
 STAFF_PASSWORD = "staff canary Kq83Zw"
 PATIENT_PASSWORD = "patient canary Jx51Rv"

@@ -5,11 +5,8 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
-from chalicelib.models import keys
-from chalicelib.models.audit import AuditEvent
-from chalicelib.models.base import MainItem
-from chalicelib.models.conversation import ConversationItem, MessageItem
-from tests.functional.conftest import body_json
+from tests.support import storage
+from tests.support.http import body_json
 
 
 def _send_path(world, team=None):
@@ -17,8 +14,7 @@ def _send_path(world, team=None):
 
 
 def _messages(world, patient="patient_a", team=None):
-    pk = keys.conversation_pk(team or world.team_x, world.patients[patient])
-    return [m for m in MessageItem.query(pk, MessageItem.sk.startswith("MSG#")) if isinstance(m, MessageItem)]
+    return storage.messages(team or world.team_x, world.patients[patient])
 
 
 def test_patient_sends_a_message_and_it_is_stored_with_an_audit_event(api, world):
@@ -31,8 +27,7 @@ def test_patient_sends_a_message_and_it_is_stored_with_an_audit_event(api, world
     assert data["message"]["client_id"] == client_id
     stored = _messages(world)
     assert [m.body for m in stored if m.sender_kind == "patient"] == ["Hello team"]
-    audit = [e for e in AuditEvent.by_subject.query(f"PATIENT#{world.patients['patient_a']}")
-             if e.event_type == "message.sent"]
+    audit = [e for e in storage.audit_about_patient(world.patients["patient_a"]) if e.event_type == "message.sent"]
     assert len(audit) == 1 and audit[0].message_id == data["message"]["id"]
 
 
@@ -49,11 +44,11 @@ def test_resending_the_same_client_id_returns_the_stored_message_and_creates_not
 def test_same_client_id_with_a_different_body_is_a_conflict_and_changes_nothing(api, world):
     client_id = str(uuid.uuid4())
     api.post(_send_path(world), "patient_a", json_body={"client_id": client_id, "body": "First"})
-    before = ConversationItem.get(*keys.conversation(world.team_x, world.patients["patient_a"]))
+    before = storage.conversation(world.team_x, world.patients["patient_a"])
     response = api.post(_send_path(world), "patient_a", json_body={"client_id": client_id, "body": "Different"})
     assert response.status_code == 409
     assert body_json(response)["error"]["code"] == "conflict"
-    after = ConversationItem.get(*keys.conversation(world.team_x, world.patients["patient_a"]))
+    after = storage.conversation(world.team_x, world.patients["patient_a"])
     assert after.revision == before.revision
     assert [m.body for m in _messages(world) if m.sender_kind == "patient"] == ["First"]
 
@@ -78,7 +73,7 @@ def test_a_client_id_that_is_not_a_uuid_is_refused(api, world):
     assert response.status_code == 400
     assert body_json(response)["error"]["field"] == "client_id"
     # Only the conversation record is in the partition: no guard, no message.
-    assert MainItem.count(keys.conversation_pk(world.team_x, world.patients["patient_a"])) == 1
+    assert storage.items_in_conversation(world.team_x, world.patients["patient_a"]) == 1
 
 
 def test_bad_json_and_wrong_content_type_get_clear_errors(api, world):
@@ -146,7 +141,7 @@ def test_clinician_sees_the_message_in_the_inbox_and_replies_and_patient_sees_re
     seen = body_json(api.get(_send_path(world), "patient_a"))
     last = seen["messages"][-1]
     assert last["body"] == "Let's talk at 2" and last["sender"] == "staff"
-    conv = ConversationItem.get(*keys.conversation(world.team_x, world.patients["patient_a"]))
+    conv = storage.conversation(world.team_x, world.patients["patient_a"])
     assert conv.waiting_since is None and conv.assigned_staff_id == world.staff["clinician_x"]
 
 
@@ -171,7 +166,7 @@ def test_every_staff_read_of_a_conversation_is_audited(api, world):
     path = f"/api/staff/teams/{world.team_x}/conversations/{world.patients['patient_a']}/messages"
     api.get(path, "clinician_x")
     api.get(path, "lead_x")
-    views = [e for e in AuditEvent.by_subject.query(f"PATIENT#{world.patients['patient_a']}")
+    views = [e for e in storage.audit_about_patient(world.patients["patient_a"])
              if e.event_type == "conversation.viewed"]
     assert sorted(e.actor_id for e in views) == sorted([world.staff["clinician_x"], world.staff["lead_x"]])
 
@@ -187,7 +182,7 @@ def test_clinician_of_another_team_cannot_read_or_reply(api, world):
 def test_conversation_pages_walk_back_through_history(api, world, pinned_clock):
     from datetime import timedelta
 
-    from tests.support.world import send_as_patient
+    from scripts.world import send_as_patient
 
     start = pinned_clock.now()
     for i in range(35):
@@ -207,7 +202,7 @@ def test_conversation_pages_walk_back_through_history(api, world, pinned_clock):
 def test_inbox_lists_waiting_conversations_first_newest_first(api, world, pinned_clock):
     from datetime import timedelta
 
-    from tests.support.world import reply_as_staff, send_as_patient
+    from scripts.world import reply_as_staff, send_as_patient
 
     now = pinned_clock.now()
     send_as_patient(world, "patient_b", "older waiting", now - timedelta(minutes=30))

@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 from chalicelib import __version__
 from chalicelib.errors import RateLimited
 from chalicelib.web.responses import error_json
-from tests.functional.conftest import app_routes, body_json
+from tests.support.http import app_routes, body_json
 
 
 def _document(api):

@@ -14,9 +14,9 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 from chalicelib.web.pages import asset_version
-from tests.functional.conftest import app_routes, page_text
-from tests.functional.test_authorization_matrix import EXPECTED, PERSONAS
-from tests.support.world import reply_as_staff, send_as_patient
+from scripts.world import reply_as_staff, send_as_patient
+from tests.support.http import app_routes, page_text
+from tests.support.personas import EXPECTED, PERSONAS
 
 EMERGENCY_NUMBERS = ("999", "111", "85258", "0800 1111")
 

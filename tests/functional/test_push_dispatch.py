@@ -15,17 +15,15 @@ from typing import Any
 
 import pytest
 
-from chalicelib.models import keys
-from chalicelib.models.conversation import MessageItem
-from chalicelib.models.push import PushSubscriptionItem
 from chalicelib.push import config as push_config
 from chalicelib.push.sender import PushSender
 from chalicelib.push.vapid import ensure_local_keys
 from chalicelib.services import notifications
 from chalicelib.settings import get_settings
-from tests.functional.conftest import body_json
-from tests.support.push_service import FakePushService
-from tests.support.world import reply_as_staff, send_as_patient
+from scripts.push_service import FakePushService
+from scripts.world import reply_as_staff, send_as_patient
+from tests.support import storage
+from tests.support.http import body_json
 
 SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
@@ -72,8 +70,7 @@ def _sender(keys_) -> Any:
 
 
 def _images(world, patient="patient_a") -> list[dict[str, Any]]:
-    pk = keys.conversation_pk(world.team_x, world.patients[patient])
-    return [m.serialize() for m in MessageItem.query(pk, MessageItem.sk.startswith("MSG#"))]
+    return [m.serialize() for m in storage.messages(world.team_x, world.patients[patient])]
 
 
 def _dispatch(world, keys_, now, images=None, patient="patient_a"):
@@ -173,7 +170,7 @@ def test_a_gone_subscription_is_deleted(api, world, push_service, push_env, pinn
     reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
     result = _dispatch(world, push_env, now, [reply.message.serialize()])
     assert result.removed == 1
-    assert list(PushSubscriptionItem.query(keys.push_subscriptions_pk(world.patients["patient_a"]))) == []
+    assert storage.subscriptions(world.patients["patient_a"]) == []
 
 
 def test_payload_too_large_is_logged_as_a_bug_and_the_device_kept(api, world, push_service, push_env, pinned_clock,
@@ -186,7 +183,7 @@ def test_payload_too_large_is_logged_as_a_bug_and_the_device_kept(api, world, pu
         result = _dispatch(world, push_env, now, [reply.message.serialize()])
     assert result.failed == 1
     assert any("push_payload_too_large" in r.getMessage() for r in caplog.records)
-    subs = list(PushSubscriptionItem.query(keys.push_subscriptions_pk(world.patients["patient_a"])))
+    subs = storage.subscriptions(world.patients["patient_a"])
     assert len(subs) == 1 and subs[0].failures == 1
 
 
@@ -234,7 +231,7 @@ def test_resubscribing_a_device_replaces_its_subscription(api, world, push_servi
     device = uuid.uuid4().hex
     _subscribe(api, "patient_a", push_service, push_env, device_id=device)
     second = _subscribe(api, "patient_a", push_service, push_env, device_id=device)
-    subs = list(PushSubscriptionItem.query(keys.push_subscriptions_pk(world.patients["patient_a"])))
+    subs = storage.subscriptions(world.patients["patient_a"])
     assert len(subs) == 1 and subs[0].endpoint == second
 
 
@@ -248,7 +245,7 @@ def test_subscriptions_to_unknown_or_insecure_push_services_are_refused(api, wor
         "device_id": uuid.uuid4().hex, "endpoint": endpoint,
         "keys": {"p256dh": "BA" + "A" * 85, "auth": "A" * 22}})
     assert response.status_code == 400 and body_json(response)["error"]["field"] == field
-    assert list(PushSubscriptionItem.query(keys.push_subscriptions_pk(world.patients["patient_a"]))) == []
+    assert storage.subscriptions(world.patients["patient_a"]) == []
 
 
 def test_bad_subscription_keys_are_refused(api, world, push_service, push_env):

@@ -38,7 +38,7 @@ from chalicelib.push.vapid import (
     load_local_keys,
     main,
 )
-from tests.support.push_service import FakePushService, Stall
+from scripts.push_service import FakePushService, Stall
 
 SUBJECT = "mailto:push-tests@example.nhs.uk"
 PAYLOAD = build_payload("patient", "msg_0001")

@@ -13,9 +13,9 @@ import uuid
 from datetime import timedelta
 
 from chalicelib.models.db import observe_calls
-from tests.functional.conftest import NOW, app_routes
-from tests.functional.test_authorization_matrix import EXPECTED, PERSONAS
-from tests.support.world import send_as_patient
+from scripts.world import NOW, send_as_patient
+from tests.support.http import app_routes
+from tests.support.personas import EXPECTED, PERSONAS
 
 
 def _calls(fn) -> list[str]:

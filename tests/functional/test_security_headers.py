@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from tests.functional.conftest import app_routes
-from tests.functional.test_authorization_matrix import EXPECTED, PERSONAS
+from tests.support.http import app_routes
+from tests.support.personas import EXPECTED, PERSONAS
 
 ONE_YEAR = 365 * 24 * 3600
 

@@ -1,1 +1,1 @@
-"""Helpers shared by the test tiers (factories, benchmarks); nothing here runs as a test."""
+"""Helpers shared by the test tiers (personas and expectations, HTTP, storage readers, push); nothing here runs as a test."""

@@ -459,7 +459,7 @@ def test_humanise_speaks_in_the_teams_timezone_not_utc() -> None:
 
 
 def test_reply_by_with_a_year_of_closures_takes_well_under_a_millisecond() -> None:
-    from tests.support.bench_availability import median_reply_by_us
+    from scripts.bench_availability import median_reply_by_us
 
     # Typically a few microseconds; the bound is loose so a busy CI machine does not make it flaky.
     assert median_reply_by_us(300) < 1000

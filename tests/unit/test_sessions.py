@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.errors import Unauthenticated
+from chalicelib.models import keys  # the key builders read no settings
 
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 TOKEN = "A" * 43
@@ -57,10 +58,10 @@ def test_the_claim_names_the_session_by_the_hash_of_its_token_and_the_profile_by
 
     patient = sessions.parse_cookie_value(f"patient.01abc.{TOKEN}")
     staff = sessions.parse_cookie_value(f"staff.01abc.{TOKEN}")
-    assert patient.session_key == (f"SESSION#{token_hash(TOKEN)}", "META")
+    assert patient.session_key == keys.session(token_hash(TOKEN))
     assert TOKEN not in patient.session_key[0]
-    assert patient.profile_key == ("PATIENT#01abc", "META")
-    assert staff.profile_key == ("STAFF#01abc", "META")
+    assert patient.profile_key == keys.patient("01abc")
+    assert staff.profile_key == keys.staff("01abc")
 
 
 # --- new sessions -----------------------------------------------------------------------------------------
@@ -86,7 +87,7 @@ def test_staff_sessions_last_30_minutes_idle_and_12_hours_in_all(sessions):
     assert item.idle_timeout_seconds == 30 * 60
     assert item.absolute_expiry == NOW + timedelta(hours=12)
     assert item.expires_at == NOW + timedelta(minutes=30)
-    assert item.gsi1pk == "SESSIONS#01abc"
+    assert item.gsi1pk == keys.actor_sessions("01abc")
 
 
 def test_patient_sessions_last_30_days_idle_and_90_days_in_all(sessions):

@@ -7,9 +7,9 @@ Nothing here is in-process with the app: requests go through a socket, cookies a
 from __future__ import annotations
 
 # Before anything imports chalicelib: PynamoDB fixes its endpoint at import.
-from tests.support import stack as stack_support
+from scripts import demo_stack
 
-stack_support.prepare_environment()
+demo_stack.prepare_environment()
 
 import http.client  # noqa: E402
 import json  # noqa: E402
@@ -149,19 +149,19 @@ class WebClient:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[stack_support.Stack]:
+def stack() -> Iterator[demo_stack.Stack]:
     """The running demo stack (shared with the browser tier when both run in one session)."""
-    with stack_support.shared_stack() as running:
+    with demo_stack.shared_stack() as running:
         yield running
 
 
 @pytest.fixture
-def web(stack: stack_support.Stack) -> WebClient:
+def web(stack: demo_stack.Stack) -> WebClient:
     """A fresh client with no cookies, pointed at the app."""
     return WebClient(stack.url)
 
 
 @pytest.fixture
-def new_client(stack: stack_support.Stack) -> Any:
+def new_client(stack: demo_stack.Stack) -> Any:
     """Make more fresh clients (one per person in a conversation)."""
     return lambda url=None: WebClient(url or stack.url)

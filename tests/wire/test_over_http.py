@@ -12,39 +12,18 @@ import sys
 import uuid
 from typing import Any
 
-import botocore.session
 import pytest
 
-from chalicelib.models import keys
+from chalicelib.auth import ratelimit
 from chalicelib.models.base import MainItem
-from chalicelib.models.conversation import ClientMessageItem, ConversationItem, MessageItem
-from chalicelib.settings import get_settings
+from scripts import demo_stack
 from scripts.local_stack import local_environment
-from tests.support import stack as stack_support
+from tests.support import storage
 
 pytestmark = pytest.mark.wire
 
 DIABETES = "Young Adult Diabetes Service"
 CANCER = "Teenage and Young Adult Cancer Service"
-
-
-def dynamodb_client(endpoint: str) -> Any:
-    """A plain botocore DynamoDB client for ``endpoint``: independent of PynamoDB's cached connection."""
-    return botocore.session.get_session().create_client(
-        "dynamodb", endpoint_url=endpoint, region_name="eu-west-2",
-        aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-def item_keys(client: Any, table: str) -> set[tuple[str, str]]:
-    """Every (pk, sk) in a table (small test tables: one Scan page is plenty, but follow pages anyway)."""
-    found: set[tuple[str, str]] = set()
-    kwargs: dict[str, Any] = {"TableName": table, "ProjectionExpression": "pk, sk"}
-    while True:
-        page = client.scan(**kwargs)
-        found |= {(item["pk"]["S"], item["sk"]["S"]) for item in page["Items"]}
-        if "LastEvaluatedKey" not in page:
-            return found
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 # --- the app answers, with its headers ---------------------------------------------------------
@@ -143,14 +122,11 @@ def test_message_round_trip_between_patient_and_clinician(new_client: Any, stack
 
     # The data is in the moto server, read by this process's PynamoDB over HTTP.
     assert MainItem.Meta.host == stack.endpoint
-    stored = [m for m in MessageItem.query(keys.conversation_pk(team_id, maya_id), MainItem.sk.startswith("MSG#"))
-              if isinstance(m, MessageItem) and m.client_id == client_id]
+    stored = [m for m in storage.messages(team_id, maya_id) if m.client_id == client_id]
     assert [(m.message_id, m.body, m.sender_kind) for m in stored] == [(message["id"], body, "patient")]
-    guard = ClientMessageItem.get(*keys.client_message(team_id, maya_id, client_id))
+    guard = storage.guard(team_id, maya_id, client_id)
     assert guard.message_sk == stored[0].sk
-    raw = dynamodb_client(stack.endpoint).get_item(
-        TableName=get_settings().main_table, Key={"pk": {"S": stored[0].pk}, "sk": {"S": stored[0].sk}})
-    assert raw["Item"]["body"]["S"] == body
+    assert storage.raw_item(stack.endpoint, stored[0].key)["body"]["S"] == body
 
     # The clinician sees it in the team inbox, waiting for the team.
     assert sam.sign_in_staff("sam.okafor@northfield.nhs.uk", stack.demo.password).status == 303
@@ -173,7 +149,7 @@ def test_message_round_trip_between_patient_and_clinician(new_client: Any, stack
     assert mine[-1]["body"] == reply_body
     assert mine[-1]["sender"] == "staff" and mine[-1]["sender_label"] == "Sam (Diabetes specialist nurse)"
     assert next(m for m in mine if m["id"] == message["id"])["read"] is True
-    conversation = ConversationItem.get(*keys.conversation(team_id, maya_id))
+    conversation = storage.conversation(team_id, maya_id)
     assert conversation.waiting_since is None and conversation.last_sender == "staff"
 
 
@@ -211,7 +187,7 @@ def test_clinician_cannot_open_another_teams_inbox(new_client: Any, stack: Any) 
 
 
 def test_an_app_with_a_saturday_clock_sees_the_same_data_with_the_teams_closed(new_client: Any, stack: Any) -> None:
-    weekday, saturday = new_client(), new_client(stack.app_with_clock(stack_support.SATURDAY_MORNING))
+    weekday, saturday = new_client(), new_client(stack.app_with_clock(demo_stack.SATURDAY_MORNING))
     for web in (weekday, saturday):
         assert web.sign_in_patient("zara", stack.demo.password).status == 303
 
@@ -220,7 +196,7 @@ def test_an_app_with_a_saturday_clock_sees_the_same_data_with_the_teams_closed(n
 
     assert open_now == {DIABETES: True, CANCER: True}
     assert at_weekend == {DIABETES: False, CANCER: False}
-    assert stack.app_with_clock(stack_support.SATURDAY_MORNING) == saturday.base_url  # started once
+    assert stack.app_with_clock(demo_stack.SATURDAY_MORNING) == saturday.base_url  # started once
 
 
 # --- the DynamoDB endpoint is one setting ---------------------------------------------------------
@@ -228,12 +204,12 @@ def test_an_app_with_a_saturday_clock_sees_the_same_data_with_the_teams_closed(n
 
 def test_app_uses_whatever_dynamodb_the_endpoint_setting_names(new_client: Any, stack: Any) -> None:
     """A second app pointed at an empty second DynamoDB: same code, only TEAMLINE_DYNAMODB_ENDPOINT differs."""
-    with stack_support.separate_dynamodb() as other_endpoint:
-        env = local_environment(stack_support.stage_environment(other_endpoint, stack.clock))
+    with demo_stack.separate_dynamodb() as other_endpoint:
+        env = local_environment(demo_stack.stage_environment(other_endpoint, stack.clock))
         # Tables only, no demo: made by a separate process that knows nothing but the environment.
         subprocess.run([sys.executable, "-c", "from scripts.local_stack import prepare_tables; prepare_tables()"],
-                       cwd=stack_support.ROOT, env=env, check=True, timeout=60)
-        app = stack_support.start_app(env)
+                       cwd=demo_stack.ROOT, env=env, check=True, timeout=60)
+        app = demo_stack.start_app(env)
         try:
             web = new_client(app.url)
 
@@ -243,11 +219,10 @@ def test_app_uses_whatever_dynamodb_the_endpoint_setting_names(new_client: Any, 
             assert "__Host-teamline" not in web.cookies
 
             # The attempt was counted in the second DynamoDB; the demo lives only in the first.
-            table = get_settings().main_table
-            second = item_keys(dynamodb_client(other_endpoint), table)
-            assert any(pk.startswith("RATE#signin-account#staff:priya.shah@northfield.nhs.uk") for pk, _ in second)
-            assert keys.trust(stack.demo.trust_id) not in second
-            assert keys.trust(stack.demo.trust_id) in item_keys(dynamodb_client(stack.endpoint), table)
+            second = storage.raw_keys(other_endpoint)
+            assert second.has_rate_counter(ratelimit.SIGN_IN_PER_ACCOUNT.scope, "staff:priya.shah@northfield.nhs.uk")
+            assert not second.has_trust(stack.demo.trust_id)
+            assert storage.raw_keys(stack.endpoint).has_trust(stack.demo.trust_id)
         finally:
             app.stop()
     # ...and the same sign-in works against the app on the first one.

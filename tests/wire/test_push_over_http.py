@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.support import stack as stack_support
-from tests.support.push_service import FakePushService
+from scripts import demo_stack
+from scripts.push_service import FakePushService
+from tests.support.push_fixtures import PushDelivery
 
 pytestmark = pytest.mark.wire
 
@@ -26,7 +27,7 @@ DIABETES = "Young Adult Diabetes Service"
 CLINICIAN = "jess.morgan@northfield.nhs.uk"
 
 
-def subscribe(client: Any, push_service: FakePushService, stack: stack_support.Stack) -> tuple[str, str, Any]:
+def subscribe(client: Any, push_service: FakePushService, stack: demo_stack.Stack) -> tuple[str, str, Any]:
     """Subscribe this client's session as a browser would; returns (device id, endpoint, subscription key)."""
     endpoint, p256dh, auth, key = push_service.new_subscription(application_server_key=stack.vapid_public_key)
     device_id = uuid.uuid4().hex
@@ -38,7 +39,7 @@ def subscribe(client: Any, push_service: FakePushService, stack: stack_support.S
     return device_id, endpoint, key
 
 
-def clinician_replies(client: Any, patient: stack_support.NewPatient, body: str) -> None:
+def clinician_replies(client: Any, patient: demo_stack.NewPatient, body: str) -> None:
     reply = client.post_json(f"/api/staff/teams/{patient.team_id}/conversations/{patient.patient_id}/messages",
                              {"client_id": str(uuid.uuid4()), "body": body}, csrf=client.csrf())
     assert reply.status == 201, reply.text
@@ -49,7 +50,7 @@ def test_the_public_key_is_the_one_pushes_are_signed_with(web: Any, stack: Any) 
 
 
 def test_a_reply_reaches_the_patients_device_as_a_generic_encrypted_push(
-        new_client: Any, stack: Any, push_service: FakePushService, push: stack_support.PushDelivery) -> None:
+        new_client: Any, stack: Any, push_service: FakePushService, push: PushDelivery) -> None:
     patient = stack.new_patient(DIABETES, given_name="Mabel", family_name="Quennell")
     other = stack.new_patient(DIABETES, given_name="Otto", family_name="Pryce")
     phone, clinician, stranger = new_client(), new_client(), new_client()
@@ -69,7 +70,7 @@ def test_a_reply_reaches_the_patients_device_as_a_generic_encrypted_push(
     assert received.status == 201, received.reason
     assert received.claims is not None
     assert received.claims["aud"] == push_service.origin
-    assert received.claims["sub"] == stack_support.VAPID_SUBJECT
+    assert received.claims["sub"] == demo_stack.VAPID_SUBJECT
     assert sent_at < received.claims["exp"] <= sent_at + 24 * 3600 + 5
     assert received.headers["authorization"].startswith("vapid t=")
     assert received.headers["authorization"].endswith(f"k={stack.vapid_public_key}")
@@ -100,7 +101,7 @@ def test_a_reply_reaches_the_patients_device_as_a_generic_encrypted_push(
 
 
 def test_a_subscription_the_push_service_says_is_gone_is_removed(
-        new_client: Any, stack: Any, push_service: FakePushService, push: stack_support.PushDelivery) -> None:
+        new_client: Any, stack: Any, push_service: FakePushService, push: PushDelivery) -> None:
     patient = stack.new_patient(DIABETES, given_name="Gwen", family_name="Adair")
     phone, clinician = new_client(), new_client()
     assert phone.sign_in_patient(patient.username, patient.password).status == 303

@@ -7,7 +7,7 @@ is shared; the ratio is what encryption and signing leave of the raw rate on loo
 network costs nothing (against a real push service, round trips dwarf both). Each run is repeated
 ``rounds`` times and the best kept, as usual for micro-benchmarks on a shared machine.
 
-Run it with ``.venv/bin/python -m tests.support.bench_push [n]``.
+Run it with ``.venv/bin/python -m scripts.bench_push [n]``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import urllib3
 from chalicelib.push.payload import build_payload
 from chalicelib.push.sender import PushSender, Subscription
 from chalicelib.push.vapid import VapidKeys, generate_keypair
-from tests.support.push_service import FakePushService
+from scripts.push_service import FakePushService
 
 
 def measure_fanout(n: int = 1000, *, rounds: int = 3) -> dict[str, float]:

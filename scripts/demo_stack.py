@@ -1,4 +1,4 @@
-"""The running Teamline stack for the wire and browser tiers (and ``make screenshots``).
+"""The demo Trust running as in a deployment, for the wire and browser tiers and ``make screenshots``.
 
 One embedded DynamoDB (a moto server spoken to over HTTP), the demo Trust seeded into it through the
 real services, and ``chalice local --stage test`` as a child process pointed at it. Everything the
@@ -17,11 +17,9 @@ suite runs. The default is a Wednesday 10:30 in London, when the demo teams are 
 morning) against the same data.
 
 Web Push is configured as ``make run`` configures it: a VAPID key pair in a key file (made once per
-test process, in a temporary directory) and loopback allowed as a push host, so browsers and tests can
-subscribe with a :class:`~tests.support.push_service.FakePushService` on 127.0.0.1
-(:func:`shared_push_service`). ``chalice local`` never reads the DynamoDB stream, so
-:class:`PushDelivery` does what ``make run``'s driver does: it polls the stream from the test process
-and hands new items to ``jobs.deliver_pushes``.
+process, in a temporary directory) and loopback allowed as a push host, so browsers and tests can
+subscribe with a :class:`~scripts.push_service.FakePushService` on 127.0.0.1. (Delivering from the
+stream to it is the tests' business: ``tests/support/push_fixtures.py``.)
 """
 
 from __future__ import annotations
@@ -32,25 +30,22 @@ import shutil
 import sys
 import tempfile
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from scripts.local_stack import ChaliceLocal, EmbeddedDynamoDB, free_port, local_environment  # noqa: E402
 
 if TYPE_CHECKING:
-    from chalicelib.services.notifications import DispatchResult
     from scripts.demo_data import Demo
-    from tests.support.push_service import FakePushService, ReceivedPush
 
 #: Wednesday 25 November 2026, 10:30 in London (GMT): the demo teams are open. The clock runs on from there.
 DEFAULT_CLOCK = "2026-11-25T10:30:00+00:00~running"
@@ -66,10 +61,6 @@ _push_lock = threading.Lock()
 _shared: Stack | None = None
 _users = 0
 _push_env: dict[str, str] | None = None
-_push_service: FakePushService | None = None
-_push_users = 0
-
-
 
 
 def clock_instant(override: str) -> datetime:
@@ -130,7 +121,7 @@ def prepare_environment(clock: str = DEFAULT_CLOCK) -> str:
             if "chalicelib.models.base" in sys.modules or (settings and settings.get_settings.cache_info().currsize):
                 raise RuntimeError(
                     "chalicelib.models was imported before the test stack set TEAMLINE_DYNAMODB_ENDPOINT; "
-                    "call tests.support.stack.prepare_environment() first (run the wire/browser tiers in "
+                    "call scripts.demo_stack.prepare_environment() first (run the wire/browser tiers in "
                     "their own pytest session)."
                 )
             _dynamodb = EmbeddedDynamoDB()
@@ -170,16 +161,15 @@ class Stack:
         period per conversation), use one of these rather than a demo patient: the per-account sign-in
         limit's windows follow the pinned clock, so every test in a session shares a demo account's count.
         """
-        from chalicelib.access import StaffTeam
-        from chalicelib.models import keys
-        from chalicelib.models.people import StaffItem
-        from chalicelib.models.team import TeamItem
+        from chalicelib.models.people import get_staff
+        from chalicelib.models.team import get_team
+        from chalicelib.scopes import StaffTeam
         from chalicelib.services import invites
-        from scripts.demo_data import actor_for
+        from scripts.demo_data import actor_for, required
 
         team_id = self.demo.teams[team_name]
-        team = TeamItem.get(*keys.team(team_id))
-        staff = [StaffItem.get(*keys.staff(staff_id)) for staff_id in self.demo.staff.values()]
+        team = required(get_team(team_id))
+        staff = [required(get_staff(staff_id)) for staff_id in self.demo.staff.values()]
         lead = next(s for s in staff if (s.team_roles or {}).get(team_id) == "lead")
         at = self.now  # the apps' clocks only run on from here, so it is in everyone's past
         invited = invites.do_invite_patient(StaffTeam(actor_for(lead, at), team, "lead", {}), at,
@@ -331,184 +321,3 @@ def shared_stack() -> Iterator[Stack]:
                 _shared = None
         if last:
             stack.stop()
-
-
-# --- Web Push ---------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def shared_push_service() -> Iterator[FakePushService]:
-    """The one :class:`FakePushService` of this process (both tiers share it), stopped after its last user."""
-    global _push_service, _push_users
-    from tests.support.push_service import FakePushService
-
-    with _push_lock:
-        if _push_service is None:
-            _push_service = FakePushService().__enter__()
-        _push_users += 1
-        service = _push_service
-    try:
-        yield service
-    finally:
-        with _push_lock:
-            _push_users -= 1
-            last = _push_users == 0
-            if last:
-                _push_service = None
-        if last:
-            service.__exit__(None, None, None)
-
-
-class PushDelivery:
-    """Delivers pushes as ``make run`` does: reads the main table's stream and calls ``jobs.deliver_pushes``.
-
-    Made at the start of a test, it reads from the stream's LATEST position, so only what is written
-    from then on is delivered. Delivery runs in the caller's thread, inside :meth:`until`: when that
-    returns, every push it waited for has been sent *and* its outcome recorded (a 410's subscription
-    is already deleted).
-    """
-
-    def __init__(self, service: FakePushService) -> None:
-        from scripts.drivers import StreamPoller
-
-        self.service = service
-        self.results: list[DispatchResult] = []
-        self._poll = StreamPoller(self._handle)
-        self._poll()  # take the stream's LATEST position now
-
-    def _handle(self, images: list[dict]) -> None:
-        from chalicelib.api import jobs
-
-        self.results.append(jobs.deliver_pushes(images))
-
-    def until(self, count: int, *, endpoint: str | None = None, timeout: float = 15.0) -> list[ReceivedPush]:
-        """Deliver until the push service has seen ``count`` requests (to ``endpoint``, if given); return them."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self._poll()
-            received = [r for r in self.service.received if endpoint is None or r.endpoint == endpoint]
-            if len(received) >= count:
-                return received
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"{len(received)} of {count} pushes arrived within {timeout}s "
-                                   f"(dispatch results: {self.results})")
-            # A bounded pause before polling the stream again (delivery happens in this thread, in _poll).
-            with suppress(TimeoutError):
-                self.service.wait_for(len(self.service.received) + 1, timeout=min(0.1, remaining))
-
-    def settle(self) -> int:
-        """Hand over whatever the stream holds now; returns how many items were handed over."""
-        return self._poll()
-
-
-# --- a front door: the app on another origin, with one response changed ----------------------------------
-
-
-class FrontDoor:
-    """A pass-through HTTP proxy in front of an app, on its own port (so its own origin), that can change answers.
-
-    Some things a browser does cannot be intercepted from Playwright or CDP once a service worker controls the
-    page: the worker's own update check (``registration.update()`` fetching ``/sw.js``) and, by default, the
-    page's requests through the worker. A front door changes them where a deploy or a real refusal would: on
-    the wire. Every request is forwarded unchanged (Host included, so the app's origin checks see the front
-    door's origin, as the browser does) unless a change was asked for.
-    """
-
-    _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-                   "proxy-authorization", "proxy-authenticate", "content-length"}
-
-    def __init__(self, upstream: str) -> None:
-        from http.server import ThreadingHTTPServer
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(upstream)
-        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
-        self._changes: dict[str, Callable[[bytes], bytes]] = {}
-        self._refusals: list[tuple[str, str, int, bytes]] = []
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _front_door_handler(self))
-        self._server.daemon_threads = True
-        self._server.block_on_close = False
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-        self._thread.start()
-
-    def change(self, path: str, transform: Callable[[bytes], bytes]) -> None:
-        """From now on, answer GET ``path`` with the app's answer, its body passed through ``transform``."""
-        with self._lock:
-            self._changes[path] = transform
-
-    def refuse_once(self, method: str, path: str, status: int, body: object) -> None:
-        """Answer the next ``method`` ``path`` with ``status`` and ``body`` as JSON, without asking the app."""
-        import json
-
-        with self._lock:
-            self._refusals.append((method, path, status, json.dumps(body).encode()))
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def _refusal(self, method: str, path: str) -> tuple[int, bytes] | None:
-        with self._lock:
-            for index, (m, p, status, body) in enumerate(self._refusals):
-                if m == method and p == path:
-                    del self._refusals[index]
-                    return status, body
-        return None
-
-    def _change_for(self, method: str, path: str) -> Callable[[bytes], bytes] | None:
-        with self._lock:
-            return self._changes.get(path) if method == "GET" else None
-
-
-def _front_door_handler(door: FrontDoor) -> type:
-    import http.client
-    from http.server import BaseHTTPRequestHandler
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        timeout = 30
-
-        def _forward(self) -> None:
-            path = self.path.split("?", 1)[0]
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            refusal = door._refusal(self.command, path)
-            if refusal is not None:
-                status, data = refusal
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
-            connection = http.client.HTTPConnection(*door.upstream, timeout=30)
-            try:
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in FrontDoor._HOP_BY_HOP}
-                connection.request(self.command, self.path, body=body or None, headers=headers)
-                response = connection.getresponse()
-                data = response.read()
-                change = door._change_for(self.command, path)
-                if change is not None and response.status == 200:
-                    data = change(data)
-                self.send_response(response.status, response.reason)
-                for name, value in response.getheaders():
-                    if name.lower() not in FrontDoor._HOP_BY_HOP:
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
-            finally:
-                connection.close()
-
-        do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_PATCH = _forward
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet."""
-
-    return Handler

@@ -1,26 +1,30 @@
 """Personas and factories: a small Trust built through the real services.
 
 The world has two teams (X and Y), a lead and a clinician in X, a clinician in Y, a Trust admin,
-and two patients of team X (A and B). Tests ask for a persona and get a live session for it.
+and two patients of team X (A and B). The functional tests ask for a persona and get a live session
+for it; ``make bench`` measures its hot paths on the same world. It lives in ``scripts/`` because
+the benchmark needs it and scripts never import from ``tests/``.
+
+Import it only after the environment names the DynamoDB to use: it imports ``chalicelib``.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from chalicelib.auth import sessions
-from chalicelib.auth.actor import Actor
-from chalicelib.models import keys
-from chalicelib.models.conversation import ConversationItem
-from chalicelib.models.people import PatientItem, StaffItem
-from chalicelib.models.team import TeamItem
+from chalicelib.models import conversation as conversation_store
+from chalicelib.models.people import StaffItem, get_patient, get_staff
+from chalicelib.models.team import get_team
 from chalicelib.scopes import PatientConversation, StaffConversation, StaffTeam
 from chalicelib.services import accounts, invites, sending
+from scripts.demo_data import actor_for, required
 
 PASSWORD = "correct horse battery"
-PERSONAS = ("anonymous", "patient_a", "patient_b", "clinician_x", "clinician_y", "lead_x", "admin")
+#: A Wednesday in term time, mid-morning in London: teams are open unless a test says otherwise.
+NOW = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
 
 
 @dataclass
@@ -54,20 +58,12 @@ class World:
     usernames: dict[str, str] = field(default_factory=dict)
 
 
-def _actor(item: StaffItem | PatientItem, now: datetime) -> Actor:
-    if isinstance(item, StaffItem):
-        session, _ = sessions.new_session(now, "staff", item.staff_id)
-        return Actor("staff", item.staff_id, item.trust_id, item.display_name, session, staff=item)
-    session, _ = sessions.new_session(now, "patient", item.patient_id)
-    return Actor("patient", item.patient_id, item.trust_id, item.display_name, session, patient=item)
-
-
 def build_world(now: datetime) -> World:
     """Create the Trust, teams, staff and patients through the services."""
     _, admin = accounts.do_bootstrap_trust(now, trust_name="Test Trust", email="admin@test.nhs.uk",
                                            given_name="Ada", family_name="Admin", password=PASSWORD,
                                            trust_id="trust1")
-    admin_actor = _actor(admin, now)
+    admin_actor = actor_for(admin, now)
     team_x = accounts.do_create_team(now, admin_actor, name="Team X Diabetes", phone="020 7946 0001")
     team_y = accounts.do_create_team(now, admin_actor, name="Team Y Oncology", phone="020 7946 0002")
     world = World("trust1", team_x.team_id, team_y.team_id, staff={"admin": admin.staff_id})
@@ -81,9 +77,9 @@ def build_world(now: datetime) -> World:
         # As if they had already replaced their one-time password (that flow has its own tests).
         created.staff.update(actions=[StaffItem.must_change_password.set(False)])
         world.staff[persona] = created.staff.staff_id
-    lead = StaffItem.get(*keys.staff(world.staff["lead_x"]))
+    lead = required(get_staff(world.staff["lead_x"]))
     for persona, given, dob in (("patient_a", "Alice", "2009-04-01"), ("patient_b", "Bob", "2008-09-12")):
-        st = StaffTeam(_actor(lead, now), team_x, "lead", {})
+        st = StaffTeam(actor_for(lead, now), team_x, "lead", {})
         result = invites.do_invite_patient(st, now, given_name=given, family_name="Patient", date_of_birth=dob)
         checked = invites.check_invite(now, code=result.code, date_of_birth=dob, address=f"seed-{persona}")
         username = persona.replace("_", "")
@@ -106,18 +102,18 @@ def sign_in(world: World, persona: str, now: datetime) -> Persona:
 
 def patient_conversation(world: World, persona: str, team_id: str, now: datetime) -> PatientConversation:
     """Load a patient's conversation as the send service gets it."""
-    patient = PatientItem.get(*keys.patient(world.patients[persona]))
-    team = TeamItem.get(*keys.team(team_id))
-    conv = ConversationItem.get(*keys.conversation(team_id, patient.patient_id))
-    return PatientConversation(_actor(patient, now), team, conv)
+    patient = required(get_patient(world.patients[persona]))
+    team = required(get_team(team_id))
+    conv = required(conversation_store.load(team_id, patient.patient_id))
+    return PatientConversation(actor_for(patient, now), team, conv)
 
 
 def staff_conversation(world: World, persona: str, team_id: str, patient: str, now: datetime) -> StaffConversation:
     """Load a conversation as a clinician's reply service gets it."""
-    staff = StaffItem.get(*keys.staff(world.staff[persona]))
-    team = TeamItem.get(*keys.team(team_id))
-    conv = ConversationItem.get(*keys.conversation(team_id, world.patients[patient]))
-    return StaffConversation(_actor(staff, now), team, staff.team_roles[team_id], conv)
+    staff = required(get_staff(world.staff[persona]))
+    team = required(get_team(team_id))
+    conv = required(conversation_store.load(team_id, world.patients[patient]))
+    return StaffConversation(actor_for(staff, now), team, staff.team_roles[team_id], conv)
 
 
 def send_as_patient(world: World, persona: str, body: str, now: datetime, *, team_id: str | None = None,
@@ -137,6 +133,6 @@ def give_password(world: World, persona: str, password: str = PASSWORD, *, must_
     """Set a staff persona's password (the world's staff were made with one-time passwords nobody kept)."""
     from chalicelib.auth.passwords import hash_password
 
-    staff = StaffItem.get(*keys.staff(world.staff[persona]))
+    staff = required(get_staff(world.staff[persona]))
     staff.update(actions=[StaffItem.password_hash.set(hash_password(password)),
                           StaffItem.must_change_password.set(must_change)])
