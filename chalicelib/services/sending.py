@@ -168,6 +168,8 @@ def do_staff_reply(sc: StaffConversation, *, client_id: object, body: object, no
     marked as answered. The first clinician to reply becomes the assigned clinician.
     """
     draft = _draft(client_id, body)
+    if sc.conversation.discharged_at is not None:
+        raise Conflict("This patient has been discharged from the team, so they would not see a reply.")
     seen = store.check_message_cursor(seen_upto, field="seen_upto",
                                       message="The page was out of date. Please refresh and try again.")
     return _store_once(sc.conversation, lambda conv: _commit_staff_reply(sc, conv, draft, now, seen), draft.digest,

@@ -22,9 +22,9 @@ import urllib3
 from cryptography.hazmat.primitives import serialization
 
 from chalicelib.errors import ConfigurationError, ServiceUnavailable
+from chalicelib.push.jwt import JWT_LIFETIME
 from chalicelib.push.payload import build_payload
 from chalicelib.push.sender import (
-    JWT_LIFETIME,
     DeliveryResult,
     PushSender,
     Subscription,

@@ -15,6 +15,7 @@ where these hooks are the only thing between botocore and the socket.
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from collections import Counter
@@ -40,7 +41,7 @@ class _Raw:
 
 
 def _error(status: int, code: str, url: str) -> AWSResponse:
-    body = ('{"__type":"com.amazonaws.dynamodb.v20120810#%s","message":"injected"}' % code).encode()
+    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "injected"}).encode()
     headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": "fault"}
     response = AWSResponse(url, status, headers, _Raw(body))
     response._content = body  # noqa: SLF001 - botocore reads .content

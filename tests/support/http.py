@@ -135,7 +135,7 @@ class Browser:
 
     def request(self, method: str, path: str, *, form: dict[str, str] | None = None, json_body: Any = None,
                 headers: dict[str, str] | None = None, csrf: bool = True) -> Any:
-        all_headers = {"host": self.host, "user-agent": "pytest-browser"}
+        all_headers = {"host": self.host, "user-agent": "pytest-browser", "sec-fetch-site": "same-origin"}
         if self.jar:
             all_headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.jar.items())
         body = b""
@@ -240,6 +240,7 @@ def route_body(template: str, world: World) -> dict[str, Any]:
         "/staff/teams/{team_id}/patients/{patient_id}/messages": message,
         "/api/staff/teams/{team_id}/conversations/{patient_id}/messages": message,
         "/staff/teams/{team_id}/patients/{patient_id}/urgent": {"urgent": "yes"},
+        "/p/invitations/{team_id}": {"answer": "accept"},
         "/staff/teams/{team_id}/invites": {"given_name": "Mat", "family_name": "Rix", "dob_day": "1", "dob_month": "2",
                                            "dob_year": "2012"},
         "/api/staff/teams/{team_id}/invites": {"given_name": "Mat", "family_name": "Rix", "date_of_birth": "2012-02-01"},

@@ -34,6 +34,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
     ("GET",  "/join"):                                                            (200, 200, 200, 200, 200, 200, 200),
     ("POST", "/join"):                                                            (400, 400, 400, 400, 400, 400, 400),
     ("POST", "/join/account"):                                                    (400, 400, 400, 400, 400, 400, 400),
+    ("POST", "/join/existing"):                                                   (400, 400, 400, 400, 400, 400, 400),
+    ("POST", "/join/recover"):                                                    (400, 400, 400, 400, 400, 400, 400),
     # --- anyone signed in
     ("POST", "/sign-out"):                                                        (303, 303, 303, 303, 303, 303, 303),
     ("POST", "/account/devices/{device_id}/remove"):                              (303, 303, 303, 303, 303, 303, 303),
@@ -42,6 +44,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
     ("GET",  "/p/teams/{team_id}"):                                               (302, 200, 200, 403, 403, 403, 403),
     ("POST", "/p/teams/{team_id}/messages"):                                      (303, 303, 303, 403, 403, 403, 403),
     ("GET",  "/p/account"):                                                       (302, 200, 200, 403, 403, 403, 403),
+    # a team's invitation the patient has not got: nothing to accept
+    ("POST", "/p/invitations/{team_id}"):                                         (303, 404, 404, 403, 403, 403, 403),
     ("POST", "/p/account/sign-out-everywhere"):                                   (303, 303, 303, 403, 403, 403, 403),
     # --- staff pages
     ("GET",  "/staff"):                                                           (302, 403, 403, 302, 302, 302, 200),
@@ -54,7 +58,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
     ("POST", "/staff/teams/{team_id}/patients/{patient_id}/messages"):            (303, 403, 403, 303, 303, 404, 404),
     ("POST", "/staff/teams/{team_id}/patients/{patient_id}/claim"):               (303, 403, 403, 303, 303, 404, 404),
     ("POST", "/staff/teams/{team_id}/patients/{patient_id}/urgent"):              (303, 403, 403, 303, 303, 404, 404),
-    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/invites"):             (303, 403, 403, 200, 200, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/recovery"):            (303, 403, 403, 200, 200, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/discharge"):           (303, 403, 403, 403, 303, 404, 404),
     ("GET",  "/staff/teams/{team_id}/invites"):                                   (302, 403, 403, 200, 200, 404, 404),
     ("POST", "/staff/teams/{team_id}/invites"):                                   (303, 403, 403, 200, 200, 404, 404),
     ("GET",  "/staff/teams/{team_id}/away"):                                      (302, 403, 403, 200, 200, 404, 404),
@@ -75,6 +80,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
     ("POST", "/admin/staff"):                                                     (303, 403, 403, 403, 403, 403, 200),
     ("POST", "/admin/staff/{staff_id}/roles"):                                    (303, 403, 403, 403, 403, 403, 303),
     ("POST", "/admin/staff/{staff_id}/password-reset"):                           (303, 403, 403, 403, 403, 403, 200),
+    ("POST", "/admin/staff/{staff_id}/deactivate"):                               (303, 403, 403, 403, 403, 403, 303),
     # --- JSON API: public
     ("GET",  "/api/health"):                                                      (200, 200, 200, 200, 200, 200, 200),
     ("GET",  "/api/openapi.json"):                                                (200, 200, 200, 200, 200, 200, 200),

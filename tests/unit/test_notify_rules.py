@@ -37,7 +37,12 @@ def _ids(recipients: list[Recipient]) -> list[str]:
 
 def test_patient_and_clinician_messages_notify_and_automatic_replies_never_do():
     assert is_notifiable("patient") and is_notifiable("staff")
-    assert not is_notifiable("auto") and not is_notifiable("system")
+    assert not is_notifiable("auto")
+
+
+def test_teamlines_own_notice_about_an_account_notifies_the_patient_only():
+    """A password reset is announced to the patient's devices (so one they did not ask for is noticed)."""
+    assert is_notifiable("system") and not needs_team("system")
 
 
 def test_only_a_patients_message_needs_the_teams_policy_and_roster():

@@ -84,7 +84,8 @@ class WebClient:
 
     def request(self, method: str, path: str, *, body: bytes | None = None,
                 headers: dict[str, str] | None = None) -> Reply:
-        sent = {"Host": f"{self.host}:{self.port}", "User-Agent": "teamline-wire-tests"}
+        sent = {"Host": f"{self.host}:{self.port}", "User-Agent": "teamline-wire-tests",
+                "Sec-Fetch-Site": "same-origin"}  # as a browser says of a request from Teamline's own pages
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         sent.update(headers or {})
