@@ -69,6 +69,10 @@ class Api:
         all_headers.update(headers or {})
         return self.client.http.request(method, path, headers=all_headers, body=body)
 
+    def forget_sessions(self) -> None:
+        """Sign every persona in afresh on their next request (after moving the clock past their idle timeout)."""
+        self._personas.clear()
+
     def get(self, path: str, as_: str = "anonymous", **kwargs: Any) -> Any:
         return self.request("GET", path, as_, **kwargs)
 
