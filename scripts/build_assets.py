@@ -180,5 +180,14 @@ def build() -> str:
     return version
 
 
+def build_template_bytecode() -> int:
+    """Compile every template once, so a cold Lambda start does not (see chalicelib/web/templating.py)."""
+    sys.path.insert(0, str(ROOT))
+    from chalicelib.web.templating import prebuild_bytecode
+
+    return prebuild_bytecode()
+
+
 if __name__ == "__main__":
-    print(f"assets built: version {build()}")
+    version = build()
+    print(f"assets built: version {version}; {build_template_bytecode()} templates compiled")
