@@ -60,7 +60,7 @@ check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy chalicelib app.py
 
-bench: assets
+bench: assets chromium
 	$(PY) -m scripts.bench
 
 screenshots: assets chromium

@@ -42,6 +42,12 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = "Pixel 7"
+TARGETS = {
+    "shell.gzip_kb": ("<=", 35),
+    "shell.requests_repeat_visit": ("<=", 0),
+    "shell.static_fetched_twice": ("<=", 0),
+    "cold_start.page_ratio": ("<=", 1.25),
+}
 KINDS = {"html": ("text/html",), "css": ("text/css",), "js": ("text/javascript", "application/javascript")}
 
 

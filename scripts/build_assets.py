@@ -3,9 +3,11 @@
 What a young person's phone downloads before it shows anything is built here, so it is kept small and
 fetched once:
 
-* **CSS**: NHS.UK frontend compiled from its SCSS with only the parts our pages use
-  (``static/scss/nhsuk.scss``), followed by Teamline's own ``static/css/app.css``, minified by esbuild
-  into one file: one request.
+* **CSS**: NHS.UK frontend compiled from its SCSS with only the parts our pages use, followed by
+  Teamline's own ``static/css/app.css``, minified by esbuild into one file: one request. ``app.css`` is
+  for the young person's pages and the public ones (``static/scss/nhsuk.scss``); ``staff.css`` adds what
+  only staff pages use (``nhsuk-staff.scss``: tables, details...), so a phone never downloads it. Only
+  ``app.css`` is precached: staff tablets keep ``staff.css`` in their HTTP cache.
 * **JS**: ``static/js/app.js`` and everything it imports (our modules and the NHS.UK frontend components
   we use) bundled and minified by esbuild into one ES module: one request, and no module imports another
   by an unversioned URL.
@@ -117,10 +119,10 @@ def _run(command: list[str], stdin: bytes | None = None) -> bytes:
     return result.stdout
 
 
-def compile_css() -> bytes:
-    """NHS.UK frontend (the parts we use) then Teamline's own styles, minified."""
+def compile_css(scss: str) -> bytes:
+    """NHS.UK frontend (the parts ``scss`` uses) then Teamline's own styles, minified."""
     nhsuk = _run([str(NODE_BIN / "sass"), "--no-source-map", "--style=compressed", f"--load-path={ROOT / 'node_modules'}",
-                  str(ROOT / "static" / "scss" / "nhsuk.scss")])
+                  str(ROOT / "static" / "scss" / scss)])
     ours = (ROOT / "static" / "css" / "app.css").read_bytes()
     return _run([str(NODE_BIN / "esbuild"), "--loader=css", "--minify", "--log-level=warning"], stdin=nhsuk + b"\n" + ours)
 
@@ -145,7 +147,8 @@ def build() -> str:
         if not (NODE_BIN / tool).exists() or not NHSUK.is_dir():
             sys.exit(f"{tool} or nhsuk-frontend is missing: run `npm ci` first (make assets does).")
     outputs: dict[str, bytes] = {
-        "app.css": compile_css(),
+        "app.css": compile_css("nhsuk.scss"),
+        "staff.css": compile_css("nhsuk-staff.scss"),
         "app.js": bundle_js(ROOT / "static" / "js" / "app.js", format="esm"),
         "icon-180.png": icon(180),
         "icon-192.png": icon(192),
