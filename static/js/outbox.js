@@ -117,16 +117,21 @@ export function startCompose(form) {
   // One timer at a time; a successful send (or a new reason to try, like the online event) starts over.
   function scheduleRetry() {
     if (retryTimer !== null) return;
+    const delay = retryDelay(attempt);
+    // When the next try is due, on the list (not shown): for anyone debugging a phone, and for the tests.
+    list.dataset.nextTryAt = String(Date.now() + delay);
     retryTimer = setTimeout(() => {
       retryTimer = null;
+      delete list.dataset.nextTryAt;
       attempt += 1;
       flush();
-    }, retryDelay(attempt));
+    }, delay);
   }
 
   function tryNow() {
     clearTimeout(retryTimer);
     retryTimer = null;
+    delete list.dataset.nextTryAt;
     attempt = 0;
     flush();
   }
