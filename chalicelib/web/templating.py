@@ -54,6 +54,7 @@ def environment(*, writable_cache: bool = False) -> Any:
 
     from chalicelib.web import filters
 
+    cache = _bytecode_cache(writable_cache)
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [
@@ -65,10 +66,10 @@ def environment(*, writable_cache: bool = False) -> Any:
         undefined=jinja2.ChainableUndefined,  # the NHS.UK macros expect it
         trim_blocks=True,
         lstrip_blocks=True,
-        bytecode_cache=_bytecode_cache(writable_cache),
+        bytecode_cache=cache,
     )
-    if env.bytecode_cache is not None:  # a change of options or of Jinja misses the cache, as a changed source does
-        env.bytecode_cache.fingerprint = f"{jinja2.__version__}:{env.trim_blocks}:{env.lstrip_blocks}:{env.undefined.__name__}"
+    if cache is not None:  # a change of options or of Jinja misses the cache, as a changed source does
+        cache.fingerprint = f"{jinja2.__version__}:{env.trim_blocks}:{env.lstrip_blocks}:{env.undefined.__name__}"
     filters.install(env)
     return env
 
