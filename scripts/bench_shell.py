@@ -108,7 +108,7 @@ def measure_shell(stack: Any, username: str, password: str) -> tuple[dict[str, f
             results["shell.gzip_kb"] = _kb(sum(s.wire_bytes for s in counted))
             results["shell.raw_kb"] = _kb(sum(s.body_bytes for s in counted))
             results["shell.requests_first_visit"] = len(first)
-            twice = [s.path for s in first if s.path.startswith("/static/")]
+            twice = [s.path.split("?")[0] for s in first if s.path.startswith("/static/")]
             results["shell.static_fetched_twice"] = len(twice) - len(set(twice))
             page.close()
 

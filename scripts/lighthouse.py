@@ -31,7 +31,11 @@ def run(url: str, name: str, cookie: str | None) -> dict[str, float]:
                f"--chrome-flags={CHROME_FLAGS}", "--quiet"]
     if cookie:
         command.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
-    subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": "/usr/bin/chromium"})  # noqa: S603
+    env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
+    if subprocess.run(command, check=False, env=env).returncode != 0:  # noqa: S603
+        # Lighthouse's Chrome sometimes fails to start or to connect on a busy machine: one more try.
+        print(f"Lighthouse failed on {name}; trying once more", file=sys.stderr)
+        subprocess.run(command, check=True, env=env)  # noqa: S603
     data = json.loads(report.read_text())
     return {"score": round(data["categories"]["performance"]["score"] * 100),
             "lcp_s": round(data["audits"]["largest-contentful-paint"]["numericValue"] / 1000, 2),
