@@ -17,7 +17,14 @@ async function forgetThisPerson() {
 }
 
 function ask(dialog, count) {
-  dialog.querySelector("[data-unsent-count]").textContent = count === 1 ? "1 message" : `${count} messages`;
+  const counted = count === 1 ? "1 message" : `${count} messages`;
+  if (typeof dialog.showModal !== "function") {
+    // A browser without <dialog> (Safari before 15.4): a plain question, and the choice that loses nothing.
+    const keep = window.confirm(`${counted} you wrote to your care team have not been sent. Sign out and keep ` +
+      "them on this phone to send when you next sign in? (Cancel: stay signed in.)");
+    return Promise.resolve(keep ? "keep" : "cancel");
+  }
+  dialog.querySelector("[data-unsent-count]").textContent = counted;
   return new Promise((resolve) => {
     const choose = (choice) => {
       dialog.removeEventListener("cancel", onCancel);
