@@ -17,14 +17,16 @@ async function forgetThisPerson() {
 }
 
 function ask(dialog, count) {
-  const counted = count === 1 ? "1 message" : `${count} messages`;
+  const what = count === 1
+    ? "1 message you wrote to your care team is still on this phone and has not reached them."
+    : `${count} messages you wrote to your care team are still on this phone and have not reached them.`;
   if (typeof dialog.showModal !== "function") {
     // A browser without <dialog> (Safari before 15.4): a plain question, and the choice that loses nothing.
-    const keep = window.confirm(`${counted} you wrote to your care team have not been sent. Sign out and keep ` +
-      "them on this phone to send when you next sign in? (Cancel: stay signed in.)");
+    const keep = window.confirm(`${what} Sign out and keep ${count === 1 ? "it" : "them"} on this phone to send ` +
+      "when you next sign in? (Cancel: stay signed in.)");
     return Promise.resolve(keep ? "keep" : "cancel");
   }
-  dialog.querySelector("[data-unsent-count]").textContent = counted;
+  dialog.querySelector("[data-unsent-text]").textContent = what;
   return new Promise((resolve) => {
     const choose = (choice) => {
       dialog.removeEventListener("cancel", onCancel);

@@ -221,9 +221,9 @@ def test_signing_out_with_a_waiting_message_asks_first_and_each_choice_does_what
 
     def sign_out(page: Any) -> Any:
         page.locator(".tl-account-bar").get_by_role("button", name="Sign out").click()
-        dialog = page.get_by_role("dialog", name="You have messages that have not been sent")
+        dialog = page.get_by_role("dialog", name="Messages not sent yet")
         expect(dialog).to_be_visible()
-        expect(dialog).to_contain_text("1 message you wrote to your care team")
+        expect(dialog).to_contain_text("1 message you wrote to your care team is still on this phone")
         return dialog
 
     # --- asked, and "Do not sign out" changes nothing ---------------------------------------------------
@@ -238,10 +238,10 @@ def test_signing_out_with_a_waiting_message_asks_first_and_each_choice_does_what
     expect(page.locator(".tl-message--pending", has_text=kept)).to_have_count(1)
     expect(page).to_have_url(f"{front_door.url}/p/teams/{patient.team_id}")
 
-    # --- "Keep them": signed out, pages forgotten, the message kept and sent at the next sign-in ---------
+    # --- "Keep": signed out, pages forgotten, the message kept and sent at the next sign-in ---------
     dialog = sign_out(page)
     with page.expect_navigation(url=f"{front_door.url}/sign-in?signed_out=1"):
-        dialog.get_by_role("button", name="Keep them and send them when I next sign in").click()
+        dialog.get_by_role("button", name="Keep on this phone and send when I next sign in").click()
     assert page.evaluate(OUTBOX) == [{"body": kept, "state": "waiting"}]
     assert not page.evaluate(PAGES_KEPT), "copies of the young person's pages outlived sign-out"
     assert stored_bodies(patient.team_id, patient.patient_id) == []
@@ -251,12 +251,12 @@ def test_signing_out_with_a_waiting_message_asks_first_and_each_choice_does_what
     assert sent.value.status == 201
     assert stored_bodies(patient.team_id, patient.patient_id) == [kept]
 
-    # --- "Delete them": signed out, the message gone from the phone and never sent ----------------------
+    # --- "Delete": signed out, the message gone from the phone and never sent ----------------------
     deleted = "Actually ignore my last message"
     page = write_a_waiting_message(deleted)
     dialog = sign_out(page)
     with page.expect_navigation(url=f"{front_door.url}/sign-in?signed_out=1"):
-        dialog.get_by_role("button", name="Delete them and sign out").click()
+        dialog.get_by_role("button", name="Delete and sign out").click()
     assert page.evaluate(OUTBOX) == []
     assert not page.evaluate(PAGES_KEPT)
     page = sign_in_patient(phone, patient.username, patient.password)
