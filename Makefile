@@ -10,13 +10,14 @@ STAGE ?= dev
 XDIST ?= -n 2
 
 .PHONY: help install assets run test test-unit test-functional test-wire test-browser check bench screenshots \
-        chromium clean deploy destroy vapid-keys create-admin deploy-rehearsal
+        chromium clean deploy destroy vapid-keys create-admin deploy-rehearsal lighthouse
 
 help:
 	@echo "make run          start Teamline locally with demo data on http://127.0.0.1:$(PORT)"
 	@echo "make test         install what is missing, then run every test tier"
 	@echo "make check        ruff and mypy"
 	@echo "make bench        benchmarks; writes bench-results.json"
+	@echo "make lighthouse   Lighthouse (mobile) on the landing page, sign-in, a patient's home and a conversation"
 	@echo "make screenshots  phone and tablet screenshots for the README"
 	@echo "make deploy STAGE=prod      create or upgrade a stage in the Trust's AWS account (docs/deploy.md)"
 	@echo "make destroy STAGE=prod     remove the stage's app, keeping its tables and buckets"
@@ -69,8 +70,16 @@ check: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy chalicelib app.py
 
-bench: assets
+bench: assets chromium
 	$(PY) -m scripts.bench
+
+# Lighthouse is ~110 MB of packages: its own package.json, installed only for this target.
+tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse --no-audit --no-fund
+	touch $@
+
+lighthouse: assets chromium tools/lighthouse/node_modules/.installed
+	$(PY) -m scripts.lighthouse
 
 screenshots: assets chromium
 	$(PY) -m scripts.screenshots
@@ -95,4 +104,4 @@ deploy-rehearsal: assets
 	$(PY) -m pytest tests/deploy -q
 
 clean:
-	rm -rf $(VENV) node_modules static/dist vendor build bench-results.json
+	rm -rf $(VENV) node_modules tools/lighthouse/node_modules static/dist templates/.bytecode vendor build bench-results.json

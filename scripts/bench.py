@@ -226,6 +226,10 @@ def main() -> int:
     for key in cold_env_keys:
         os.environ.pop(key, None)
     results.update(measure_cold_start())
+    from scripts import bench_shell  # the phone's shell and a page's cold start (its own stack and browser)
+
+    results.update(bench_shell.measure())
+    TARGETS.update(bench_shell.TARGETS)
     from scripts.bench_availability import median_reply_by_us
 
     results["reply_by.us"] = round(median_reply_by_us(), 2)

@@ -1,7 +1,25 @@
-"""Build the static assets Teamline serves: NHS.UK frontend from npm, app icons, and a version hash.
+"""Build the static assets Teamline serves into ``static/dist/`` (not committed).
 
-Output goes to ``static/dist/`` (not committed). Run by ``make assets``, which ``make run``,
-``make test`` and ``make deploy`` depend on.
+What a young person's phone downloads before it shows anything is built here, so it is kept small and
+fetched once:
+
+* **CSS**: NHS.UK frontend compiled from its SCSS with only the parts our pages use, followed by
+  Teamline's own ``static/css/app.css``, minified by esbuild into one file: one request. ``app.css`` is
+  for the young person's pages and the public ones (``static/scss/nhsuk.scss``); ``staff.css`` adds what
+  only staff pages use (``nhsuk-staff.scss``: tables, details...), so a phone never downloads it. Only
+  ``app.css`` is precached: staff tablets keep ``staff.css`` in their HTTP cache.
+* **JS**: ``static/js/app.js`` and everything it imports (our modules and the NHS.UK frontend components
+  we use) bundled and minified by esbuild into one ES module: one request, and no module imports another
+  by an unversioned URL.
+* **Names**: every file is named by its content (``app.3fa9c1b2d4.js``), so a URL never changes meaning;
+  the server caches them for a year and the service worker serves them without asking the network.
+  ``assets.json`` maps each logical name to its file, and lists exactly the URLs the worker precaches.
+* **Service worker**: ``static/js/sw.js`` bundled (it shares the outbox and device stores with the
+  pages) with the version and the precache list written in, as ``sw.js`` (served at ``/sw.js``, never
+  renamed: browsers find updates by fetching the same URL).
+* **Icons**: the app icon (any and maskable) and the notification badge, drawn here as PNGs.
+
+Run by ``make assets``, which ``make run``, ``make test``, ``make bench`` and ``make deploy`` depend on.
 """
 
 from __future__ import annotations
@@ -13,17 +31,25 @@ import struct
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "static" / "dist"
+NODE_BIN = ROOT / "node_modules" / ".bin"
 NHSUK = ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
 BLUE = (0, 94, 184)
 WHITE = (255, 255, 255)
+#: Browsers Teamline supports: those with ES modules, <dialog>, CSS.escape and optional chaining.
+JS_TARGET = "es2020"
+#: Templates the service worker's cached copy of /offline is rendered from: a change to them is a new version.
+OFFLINE_TEMPLATES = ("templates/base.html", "templates/offline.html", "templates/partials/help_now.html")
+
+Pixel = Callable[[int, int], tuple[int, ...]]
 
 
-def _png(width: int, height: int, pixel) -> bytes:  # type: ignore[no-untyped-def]
-    """Encode an RGB image given by ``pixel(x, y) -> (r, g, b)`` as a PNG."""
+def _png(width: int, height: int, pixel: Pixel, *, alpha: bool = False) -> bytes:
+    """Encode an image given by ``pixel(x, y) -> (r, g, b[, a])`` as an RGB or RGBA PNG."""
     rows = bytearray()
     for y in range(height):
         rows.append(0)
@@ -33,12 +59,13 @@ def _png(width: int, height: int, pixel) -> bytes:  # type: ignore[no-untyped-de
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    colour_type = 6 if alpha else 2
+    header = struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows), 9)) + chunk(b"IEND", b"")
 
 
-def icon(size: int, *, safe_zone: float = 1.0) -> bytes:
-    """Teamline's icon: a white speech bubble with three dots on NHS blue."""
+def _glyph(size: int, safe_zone: float = 1.0) -> Callable[[float, float], str]:
+    """Teamline's mark: a speech bubble with three dots. Returns ``where(x, y)``: "dot", "bubble" or "out"."""
     scale = size * safe_zone
     offset = (size - scale) / 2
     left, right = offset + 0.2 * scale, offset + 0.8 * scale
@@ -59,43 +86,111 @@ def icon(size: int, *, safe_zone: float = 1.0) -> bytes:
             return tx0 <= x <= tx1 - t * (tx1 - tx0)
         return False
 
-    def pixel(x: int, y: int) -> tuple[int, int, int]:
-        px, py = x + 0.5, y + 0.5
-        if any((px - dx) ** 2 + (py - dy) ** 2 <= dot_r**2 for dx, dy in dots):
-            return BLUE
-        return WHITE if in_bubble(px, py) else BLUE
+    def where(x: float, y: float) -> str:
+        if any((x - dx) ** 2 + (y - dy) ** 2 <= dot_r**2 for dx, dy in dots):
+            return "dot"
+        return "bubble" if in_bubble(x, y) else "out"
 
-    return _png(size, size, pixel)
+    return where
+
+
+def icon(size: int, *, safe_zone: float = 1.0) -> bytes:
+    """Teamline's icon: a white speech bubble with three dots on NHS blue."""
+    where = _glyph(size, safe_zone)
+    return _png(size, size, lambda x, y: WHITE if where(x + 0.5, y + 0.5) == "bubble" else BLUE)
+
+
+def badge(size: int = 96) -> bytes:
+    """The notification badge: the bubble in white on transparency, the dots cut out.
+
+    Android draws a badge in the status bar from its alpha channel alone, so a coloured square icon
+    shows as a plain white square; a monochrome glyph with transparency shows as the glyph.
+    """
+    where = _glyph(size, safe_zone=1.15)
+    clear = (255, 255, 255, 0)
+    return _png(size, size, lambda x, y: (*WHITE, 255) if where(x + 0.5, y + 0.5) == "bubble" else clear, alpha=True)
+
+
+def _run(command: list[str], stdin: bytes | None = None) -> bytes:
+    """Run a build tool from node_modules; its complaint (not a traceback) if it fails."""
+    result = subprocess.run(command, input=stdin, capture_output=True, check=False)  # noqa: S603 - our own tools and files
+    if result.returncode != 0:
+        sys.exit(f"{Path(command[0]).name} failed:\n{result.stderr.decode(errors='replace')}")
+    return result.stdout
+
+
+def compile_css(scss: str) -> bytes:
+    """NHS.UK frontend (the parts ``scss`` uses) then Teamline's own styles, minified."""
+    nhsuk = _run([str(NODE_BIN / "sass"), "--no-source-map", "--style=compressed", f"--load-path={ROOT / 'node_modules'}",
+                  str(ROOT / "static" / "scss" / scss)])
+    ours = (ROOT / "static" / "css" / "app.css").read_bytes()
+    return _run([str(NODE_BIN / "esbuild"), "--loader=css", "--minify", "--log-level=warning"], stdin=nhsuk + b"\n" + ours)
+
+
+def bundle_js(entry: Path, *, format: str, define: dict[str, str] | None = None) -> bytes:
+    """Bundle ``entry`` and its imports into one minified script."""
+    command = [str(NODE_BIN / "esbuild"), str(entry), "--bundle", f"--format={format}", f"--target={JS_TARGET}",
+               "--minify", "--legal-comments=none", "--log-level=warning", "--charset=utf8"]
+    command += [f"--define:{name}={value}" for name, value in (define or {}).items()]
+    return _run(command)
+
+
+def hashed_name(name: str, data: bytes) -> str:
+    """``app.js`` → ``app.<10 hex digits of the content's SHA-256>.js``."""
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem}.{hashlib.sha256(data).hexdigest()[:10]}{dot}{suffix}"
 
 
 def build() -> str:
-    """Copy and generate every asset; return the version hash."""
-    if not NHSUK.is_dir():
-        sys.exit("nhsuk-frontend is missing: run `npm ci` first (make assets does).")
-    DIST.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(NHSUK / "nhsuk-frontend.min.js", DIST / "nhsuk-frontend.min.js")
-    # Compiled from SCSS (not the npm bundle) so the NHS web font's @font-face rules are left out.
-    sass = ROOT / "node_modules" / ".bin" / "sass"
-    subprocess.run(  # noqa: S603 - a fixed command on the project's own files
-        [str(sass), "--no-source-map", "--style=compressed", f"--load-path={ROOT / 'node_modules'}",
-         str(ROOT / "static" / "scss" / "nhsuk.scss"), str(DIST / "nhsuk-frontend.min.css")],
-        check=True,
-    )
-    icons = {"icon-180.png": icon(180), "icon-192.png": icon(192), "icon-512.png": icon(512),
-             "icon-maskable-512.png": icon(512, safe_zone=0.8)}
-    for name, data in icons.items():
-        (DIST / name).write_bytes(data)
+    """Build every asset into a fresh static/dist; return the version."""
+    for tool in ("sass", "esbuild"):
+        if not (NODE_BIN / tool).exists() or not NHSUK.is_dir():
+            sys.exit(f"{tool} or nhsuk-frontend is missing: run `npm ci` first (make assets does).")
+    outputs: dict[str, bytes] = {
+        "app.css": compile_css("nhsuk.scss"),
+        "staff.css": compile_css("nhsuk-staff.scss"),
+        "app.js": bundle_js(ROOT / "static" / "js" / "app.js", format="esm"),
+        "icon-180.png": icon(180),
+        "icon-192.png": icon(192),
+        "icon-512.png": icon(512),
+        "icon-maskable-512.png": icon(512, safe_zone=0.8),
+        "badge-96.png": badge(96),
+    }
+    files = {name: hashed_name(name, data) for name, data in outputs.items()}
     digest = hashlib.sha256()
-    sources = sorted(DIST.glob("*.*")) + sorted((ROOT / "static").glob("*/*.*"))
-    for path in sources:
-        if path.name == "assets.json" or path.parent.name == "dist" and path.suffix == ".map":
-            continue
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    for name in sorted(files):
+        digest.update(files[name].encode())
+    for template in OFFLINE_TEMPLATES:
+        digest.update((ROOT / template).read_bytes())
     version = digest.hexdigest()[:12]
-    (DIST / "assets.json").write_text(json.dumps({"version": version}) + "\n")
+    url = {name: f"/static/{file}" for name, file in files.items()}
+    # Exactly what the pages use (base.html's stylesheet, script and icons) plus the worker's own needs: the
+    # offline page, the manifest (not content-named: its URL must stay put) and the notification badge.
+    precache = ["/offline", "/manifest.webmanifest", url["app.css"], url["app.js"], url["icon-192.png"],
+                url["icon-180.png"], url["badge-96.png"]]
+    build_info = {"version": version, "precache": precache, "icon": url["icon-192.png"], "badge": url["badge-96.png"]}
+    service_worker = bundle_js(ROOT / "static" / "js" / "sw.js", format="iife",
+                               define={"BUILD": json.dumps(build_info, separators=(",", ":"))})
+
+    if DIST.exists():
+        shutil.rmtree(DIST)  # yesterday's hashed files would otherwise be served for ever
+    DIST.mkdir(parents=True)
+    for name, data in outputs.items():
+        (DIST / files[name]).write_bytes(data)
+    (DIST / "sw.js").write_bytes(service_worker)
+    (DIST / "assets.json").write_text(json.dumps({"version": version, "files": files, "precache": precache},
+                                                 indent=1, sort_keys=True) + "\n")
     return version
 
 
+def build_template_bytecode() -> int:
+    """Compile every template once, so a cold Lambda start does not (see chalicelib/web/templating.py)."""
+    sys.path.insert(0, str(ROOT))
+    from chalicelib.web.templating import prebuild_bytecode
+
+    return prebuild_bytecode()
+
+
 if __name__ == "__main__":
-    print(f"assets built: version {build()}")
+    version = build()
+    print(f"assets built: version {version}; {build_template_bytecode()} templates compiled")

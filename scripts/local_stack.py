@@ -95,7 +95,7 @@ class EmbeddedDynamoDB:
 
 
 class ChaliceLocal:
-    """``chalice local`` as a child process."""
+    """``chalice local`` as a child process, compressing responses as API Gateway would."""
 
     def __init__(self, port: int, env: dict[str, str], *, autoreload: bool = True, quiet: bool = False,
                  stage: str = "local") -> None:
@@ -111,8 +111,8 @@ class ChaliceLocal:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> None:
-        chalice = str(Path(sys.executable).parent / "chalice")
-        command = [chalice, "local", "--host", "127.0.0.1", "--port", str(self.port),
+        # chalice local, compressing responses as API Gateway does (scripts/local_gateway.py).
+        command = [sys.executable, "-m", "scripts.local_gateway", "local", "--host", "127.0.0.1", "--port", str(self.port),
                    "--stage", self.stage]
         if not self.autoreload:
             command.append("--no-autoreload")

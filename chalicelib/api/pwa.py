@@ -1,9 +1,11 @@
 """The PWA shell: landing page, web app manifest, service worker, offline page and static files.
 
-Chalice serves static files itself (there is no CDN in a Trust's minimal deployment). File names
-are flat and looked up in an allow-list built from ``static/`` and the build output ``static/dist/``,
-so no path from a URL ever reaches the filesystem. Versioned URLs (``?v=<build hash>``) are cached
-for a year; the service worker is never cached by HTTP so updates are seen.
+Chalice serves static files itself (there is no CDN in a Trust's minimal deployment). Everything served
+comes from the build output ``static/dist/`` (see scripts/build_assets.py), looked up by flat name in an
+allow-list, so no path from a URL ever reaches the filesystem. Pages use content-hashed names
+(``app.3fa9c1b2d4.js``), cached for a year; a logical name (``app.js``) still answers, with a 5-minute
+cache, for tools and old links. The service worker is built with its version and precache list written
+in, and is never cached by HTTP so updates are seen.
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ from functools import lru_cache
 from chalice import Blueprint
 
 from chalicelib.errors import NotFound
-from chalicelib.web.pages import asset, asset_version
+from chalicelib.web.pages import asset, asset_manifest, asset_version
 from chalicelib.web.responses import Page, Raw, Redirect
 from chalicelib.web.routing import RequestContext, route
 from chalicelib.web.templating import ROOT
 
 bp = Blueprint(__name__)
 
-STATIC_DIRS = (os.path.join(ROOT, "static", "dist"), os.path.join(ROOT, "static", "css"),
-               os.path.join(ROOT, "static", "js"), os.path.join(ROOT, "static", "icons"))
+DIST = os.path.join(ROOT, "static", "dist")
+STATIC_DIRS = (DIST,)
 BINARY_TYPES = ("image/png", "image/x-icon")
 _TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".png": "image/png",
           ".svg": "image/svg+xml", ".json": "application/json", ".ico": "image/x-icon", ".map": "application/json"}
@@ -52,12 +54,13 @@ def _read(path: str) -> bytes:
 
 @route(bp, "/static/{name}", kind="asset", summary="A static file (CSS, JS, icons)")
 def static(req: RequestContext, name: str) -> Raw:
-    path = static_files().get(name)
+    hashed_names = asset_manifest().get("files", {})
+    path = static_files().get(hashed_names.get(name, name))
     if path is None:
         raise NotFound("No such file.")
     content_type = _TYPES.get(os.path.splitext(name)[1]) or mimetypes.guess_type(name)[0] or "application/octet-stream"
     data = _read(path)
-    versioned = req.query("v") == asset_version()
+    versioned = name in hashed_names.values() or req.query("v") == asset_version()
     cache = "public, max-age=31536000, immutable" if versioned else "public, max-age=300"
     body: str | bytes = data if content_type in BINARY_TYPES else data.decode("utf-8")
     return Raw(body, content_type, headers={"Cache-Control": cache})
@@ -65,9 +68,12 @@ def static(req: RequestContext, name: str) -> Raw:
 
 @route(bp, "/sw.js", kind="asset", summary="The service worker")
 def service_worker(req: RequestContext) -> Raw:
-    source = _read(os.path.join(ROOT, "static", "js", "sw.js")).decode("utf-8")
-    # The asset version is baked in, so every build is a new service worker and clients are told to refresh.
-    body = source.replace("__ASSET_VERSION__", asset_version())
+    # Built with the asset version and precache list written in: every build is a new service worker and
+    # clients are told a new version is ready.
+    path = os.path.join(DIST, "sw.js")
+    if not os.path.isfile(path):
+        raise NotFound("The static assets have not been built (make assets).")
+    body = _read(path).decode("utf-8")
     return Raw(body, "text/javascript; charset=utf-8",
                headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
 

@@ -387,11 +387,11 @@ def policy_to_dict(policy: AvailabilityPolicy) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=64)
 def _holiday_names(subdivision: str, year: int) -> Mapping[date, str]:
-    # Imported here, not at module level: it costs ~200 ms and a request that never asks about a date
-    # (health checks, static files, sign-in) should not pay for it on a cold start.
-    import holidays
+    # Imported here, not at module level: a request that never asks about a date (health checks, static
+    # files, sign-in) should not pay for it on a cold start. A table, not the holidays package: see there.
+    from chalicelib.domain.bank_holidays import holiday_names
 
-    return dict(holidays.country_holidays("GB", subdiv=subdivision, years=year))
+    return holiday_names(subdivision, year)
 
 
 def bank_holiday_name(nation: Nation, day: date) -> str | None:

@@ -14,19 +14,29 @@ from chalicelib.web.templating import ROOT
 
 
 @lru_cache(maxsize=1)
-def asset_version() -> str:
-    """The build's asset hash (from ``static/dist/assets.json``), used to bust caches."""
+def asset_manifest() -> dict[str, Any]:
+    """``static/dist/assets.json`` as the build wrote it: version, content-hashed file names, precache list."""
     path = os.path.join(ROOT, "static", "dist", "assets.json")
     try:
         with open(path, encoding="utf-8") as handle:
-            return str(json.load(handle)["version"])
-    except (OSError, ValueError, KeyError):
-        return __version__
+            found = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def asset_version() -> str:
+    """The build's version (changes whenever any asset does): the service worker's cache name."""
+    return str(asset_manifest().get("version") or __version__)
 
 
 def asset(name: str) -> str:
-    """The URL of a static file, versioned so it can be cached for a year."""
-    return f"/static/{name}?v={asset_version()}"
+    """The URL of a static file by its logical name: its content-hashed file, cached for a year.
+
+    Without a build (no assets.json) the logical name with ``?v=`` is the best there is.
+    """
+    hashed = asset_manifest().get("files", {}).get(name)
+    return f"/static/{hashed}" if hashed else f"/static/{name}?v={asset_version()}"
 
 
 def base_context(req: Any) -> dict[str, Any]:

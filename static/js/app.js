@@ -1,12 +1,17 @@
-// Teamline's page script: starts NHS.UK frontend, registers the service worker, and shows
-// connection and update banners. Pages work without it; it only makes them better.
-import { initAll } from "./nhsuk-frontend.min.js";
-import { startCompose } from "./outbox.js";
-import { startPushPanel } from "./push.js";
+// Teamline's page script: starts NHS.UK frontend, registers the service worker, shows connection and
+// update banners, and starts whichever of the outbox, the notifications panel and the sign-out guard
+// the page has. Pages work without it; it only makes them better. scripts/build_assets.py bundles this
+// and everything it imports into one minified, content-hashed file: one request, cached for a year.
+import { startNhsuk } from "./nhsuk.js";
+import { sendWaiting, startCompose } from "./outbox.js";
+import { recheckSubscription, startPushPanel } from "./push.js";
+import { guardSignOut } from "./signout.js";
 
 document.documentElement.classList.remove("no-js");
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
-initAll();
+startNhsuk();
+
+const actor = document.querySelector('meta[name="teamline-actor-id"]')?.getAttribute("content") || "";
 
 const offlineBanner = document.querySelector("[data-offline-banner]");
 function showConnection() {
@@ -46,12 +51,23 @@ async function registerServiceWorker() {
   });
 }
 
-registerServiceWorker().catch(() => {
+// After the page has loaded: on one bar of signal the worker's precache must not compete with what the
+// page itself is fetching, and by then the page's stylesheet and script are in the HTTP cache, so the
+// precache copies them instead of downloading them again.
+function afterLoad(work) {
+  if (document.readyState === "complete") work();
+  else window.addEventListener("load", work, { once: true });
+}
+afterLoad(() => registerServiceWorker().catch(() => {
   // A browser that refuses service workers still gets every page from the network.
-});
+}));
 
 const compose = document.querySelector("form[data-compose]");
 if (compose && "indexedDB" in window) startCompose(compose);
+else if (actor && document.querySelector('meta[name="teamline-actor"]')?.content === "patient" && "indexedDB" in window) {
+  // Messages kept at sign-out ("send it next time") go as soon as their writer is back, on any page.
+  sendWaiting(actor).catch(() => { /* offline: the conversation page and Background Sync try again */ });
+}
 
 navigator.serviceWorker?.addEventListener("message", (event) => {
   if (event.data?.type === "navigate" && typeof event.data.url === "string" && event.data.url.startsWith("/")) {
@@ -61,10 +77,6 @@ navigator.serviceWorker?.addEventListener("message", (event) => {
 
 const pushPanel = document.querySelector("[data-push-panel]");
 if (pushPanel) startPushPanel(pushPanel);
+if (actor) recheckSubscription().catch(() => { /* offline or busy: the next page checks again */ });
 
-// Signing out removes the copies of pages kept for offline use on this device.
-document.querySelectorAll('form[action="/sign-out"], form[action="/p/account/sign-out-everywhere"]').forEach((form) => {
-  form.addEventListener("submit", () => {
-    navigator.serviceWorker?.controller?.postMessage({ type: "signed-out" });
-  });
-});
+guardSignOut(actor);

@@ -1,36 +1,12 @@
 // The outbox: a message is kept on this device (IndexedDB) from the moment it is written until the
 // server has stored it. It shows "Waiting to send" until then – never "Sent" – survives reloads and
-// restarts, and is sent when the connection returns (online event, app start, Background Sync).
+// restarts, and is sent when the connection returns: on the online event, at app start, by Background
+// Sync where the browser has it, and – because iPhone and Firefox have no Background Sync and phones
+// often fire no online event when one bar comes back – on a timer with backoff while the page is open.
 // The server de-duplicates by the message's client id, so sending twice can never store it twice.
 
-const DB_NAME = "teamline";
-const STORE = "outbox";
-
-export function openDb() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "client_id" });
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function withStore(mode, work) {
-  const db = await openDb();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction(STORE, mode);
-    const result = work(tx.objectStore(STORE));
-    tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
-    tx.onerror = () => reject(tx.error);
-  });
-}
-
-export const put = (entry) => withStore("readwrite", (store) => store.put(entry));
-export const remove = (clientId) => withStore("readwrite", (store) => store.delete(clientId));
-export const all = () => withStore("readonly", (store) => store.getAll());
+import { retryDelay } from "./backoff.js";
+import { all, put, remove } from "./outbox-store.js";
 
 function meta(name) {
   return document.querySelector(`meta[name="${name}"]`)?.getAttribute("content") || "";
@@ -117,6 +93,16 @@ export async function sendEntry(entry, fetchImpl = fetch) {
   return { outcome: "waiting" };  // 429, 5xx: the connection or the server is struggling; try later
 }
 
+/** Send this person's waiting messages from a page without a compose form (in order; stop at the first that must wait). */
+export async function sendWaiting(actor) {
+  const entries = (await all()).filter((e) => e.actor === actor && e.state !== "failed");
+  entries.sort((a, b) => a.created_at - b.created_at);
+  for (const entry of entries) {
+    const result = await sendEntry({ ...entry, csrf: meta("csrf-token") || entry.csrf });
+    if (result.outcome === "waiting") break;
+  }
+}
+
 export function startCompose(form) {
   const list = document.querySelector("[data-messages]");
   const textarea = form.querySelector("textarea");
@@ -125,6 +111,30 @@ export function startCompose(form) {
   const actor = meta("teamline-actor-id");
   let flushing = false;
   let again = false;
+  let retryTimer = null;
+  let attempt = 0;
+
+  // One timer at a time; a successful send (or a new reason to try, like the online event) starts over.
+  function scheduleRetry() {
+    if (retryTimer !== null) return;
+    const delay = retryDelay(attempt);
+    // When the next try is due, on the list (not shown): for anyone debugging a phone, and for the tests.
+    list.dataset.nextTryAt = String(Date.now() + delay);
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      delete list.dataset.nextTryAt;
+      attempt += 1;
+      flush();
+    }, delay);
+  }
+
+  function tryNow() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    delete list.dataset.nextTryAt;
+    attempt = 0;
+    flush();
+  }
 
   function showFailed(item, entry) {
     item.classList.remove("tl-message--pending");
@@ -200,6 +210,7 @@ export function startCompose(form) {
     }
     flushing = true;
     again = false;
+    let waiting = false;
     try {
       const entries = (await all()).filter((e) => e.team_id === teamId && e.actor === actor && e.state !== "failed");
       entries.sort((a, b) => a.created_at - b.created_at);
@@ -217,6 +228,7 @@ export function startCompose(form) {
         } else {
           if (result.note) item.querySelector(".tl-message__state").textContent = `Waiting to send. ${result.note}`;
           registerSync();
+          waiting = !result.note;  // signed out: retrying cannot help until they sign in again
           break;  // keep the order: later messages wait for earlier ones
         }
       }
@@ -225,6 +237,8 @@ export function startCompose(form) {
       flushing = false;
     }
     if (again) flush();
+    else if (waiting) scheduleRetry();
+    else attempt = 0;
   }
 
   form.addEventListener("submit", async (event) => {
@@ -246,7 +260,7 @@ export function startCompose(form) {
     itemFor(entry);
     textarea.value = "";
     textarea.dispatchEvent(new Event("input"));
-    flush();
+    tryNow();
   });
 
   (async () => {
@@ -257,7 +271,11 @@ export function startCompose(form) {
     }
     flush();
   })();
-  window.addEventListener("online", flush);
+  window.addEventListener("online", tryNow);
+  // A phone puts a background page's timers to sleep: try as soon as the young person looks again.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && retryTimer !== null) tryNow();
+  });
   navigator.serviceWorker?.addEventListener("message", (event) => {
     if (event.data?.type === "outbox-sent" || event.data?.type === "flush-outbox") flush();
   });

@@ -1,40 +1,69 @@
-// Teamline's service worker.
-// * Keeps the app shell (styles, scripts, icons, offline page) so Teamline opens without a connection.
-// * Keeps the last copy of the young person's own pages (/p...) so recent conversations can be read
-//   offline; staff pages are never kept. Copies are deleted when the person signs out.
+// Teamline's service worker. Built by scripts/build_assets.py, which fills in BUILD: the asset version,
+// the exact (content-hashed) URLs the pages use, and the icon and badge URLs.
+// * Keeps the app shell (styles, script, icons, offline page, manifest) so that a repeat visit loads no
+//   static file from the network and Teamline opens without a connection. Hashed URLs never change
+//   content, so they are served cache-first, and an update copies the unchanged ones from the old cache
+//   rather than downloading them again (a release that changes one file costs one file).
+// * Pages are always asked of the network first: they carry personal data, and on a shared phone a copy
+//   must never be shown to the next person. Only the young person's own pages (/p...) are kept, for
+//   reading offline; staff pages never are. Copies are deleted when the person signs out.
 // * Sends the outbox when Background Sync says the connection is back.
+// * Keeps push working when the push service replaces the subscription (pushsubscriptionchange).
 // * Shows push notifications (generic text only) and opens the right conversation when one is clicked,
 //   asking the server where to go: the notification itself names nothing.
-const VERSION = "__ASSET_VERSION__";
-const SHELL_CACHE = `teamline-shell-${VERSION}`;
+/* global BUILD */
+import { postSubscription, readDevice, forgetPerson, urlBase64ToBytes } from "./device.js";
+import { all as outboxEntries, remove as removeEntry } from "./outbox-store.js";
+
+const { version: VERSION, precache: PRECACHE, icon: ICON, badge: BADGE } = BUILD;
+const SHELL_PREFIX = "teamline-shell-";
+const SHELL_CACHE = `${SHELL_PREFIX}${VERSION}`;
 const PAGES_CACHE = "teamline-pages";
-const SHELL = [
-  "/offline",
-  `/static/nhsuk-frontend.min.css?v=${VERSION}`,
-  `/static/app.css?v=${VERSION}`,
-  `/static/app.js?v=${VERSION}`,
-  `/static/outbox.js?v=${VERSION}`,
-  `/static/push.js?v=${VERSION}`,
-  `/static/nhsuk-frontend.min.js?v=${VERSION}`,
-  `/static/icon-192.png?v=${VERSION}`,
-  "/manifest.webmanifest",
-];
+
+const isHashed = (url) => url.startsWith("/static/");
+
+async function precache() {
+  const cache = await caches.open(SHELL_CACHE);
+  const older = (await caches.keys()).filter((name) => name.startsWith(SHELL_PREFIX) && name !== SHELL_CACHE);
+  const missing = [];
+  for (const url of PRECACHE) {
+    let copy;
+    if (isHashed(url)) {
+      for (const name of older) {
+        copy = await (await caches.open(name)).match(url);
+        if (copy) break;
+      }
+    }
+    if (copy) await cache.put(url, copy);
+    else missing.push(url);
+  }
+  await cache.addAll(missing);
+}
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)));
+  event.waitUntil(precache());
 });
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys().then((names) =>
-      Promise.all(names.filter((n) => n.startsWith("teamline-shell-") && n !== SHELL_CACHE).map((n) => caches.delete(n))),
+      Promise.all(names.filter((n) => n.startsWith(SHELL_PREFIX) && n !== SHELL_CACHE).map((n) => caches.delete(n))),
     ).then(() => self.clients.claim()),
   );
 });
 
+/** Delete everything personal this worker keeps: copies of pages, and who is signed in. */
+async function forgetSignedInPerson() {
+  await caches.delete(PAGES_CACHE);
+  await forgetPerson();
+}
+
 self.addEventListener("message", (event) => {
   if (event.data?.type === "skip-waiting") self.skipWaiting();
-  if (event.data?.type === "signed-out") event.waitUntil(caches.delete(PAGES_CACHE));
+  if (event.data?.type === "signed-out") {
+    // The page waits for the answer before it signs out, so nothing personal outlives the session.
+    event.waitUntil(forgetSignedInPerson().finally(() => event.ports[0]?.postMessage("forgotten")));
+  }
 });
 
 function isPatientPage(url) {
@@ -43,6 +72,10 @@ function isPatientPage(url) {
 
 async function networkFirst(request) {
   const url = new URL(request.url);
+  if (url.searchParams.get("signed_out") === "1") {
+    // Signed out without the page's script (say scripts were off): still keep nothing.
+    await forgetSignedInPerson();
+  }
   try {
     const response = await fetch(request);
     if (response.ok && isPatientPage(url) && !response.redirected) {
@@ -54,7 +87,7 @@ async function networkFirst(request) {
     return response;
   } catch {
     const cached = isPatientPage(url) ? await caches.match(url.pathname + url.search, { cacheName: PAGES_CACHE }) : undefined;
-    return cached || (await caches.match("/offline")) || Response.error();
+    return cached || (await caches.match("/offline", { cacheName: SHELL_CACHE })) || Response.error();
   }
 }
 
@@ -64,42 +97,13 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
-    // ignoreSearch: modules import each other without the ?v= version the shell was cached with.
-    event.respondWith(caches.match(request, { ignoreSearch: true }).then((hit) => hit || fetch(request)));
+    event.respondWith(caches.match(url.pathname, { cacheName: SHELL_CACHE }).then((hit) => hit || fetch(request)));
     return;
   }
   if (request.mode === "navigate") event.respondWith(networkFirst(request));
 });
 
 // --- the outbox, for Background Sync (the page does the same when it is open) -----------------------
-
-function openOutbox() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open("teamline", 1);
-    request.onupgradeneeded = () => request.result.createObjectStore("outbox", { keyPath: "client_id" });
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function outboxEntries() {
-  const db = await openOutbox();
-  return new Promise((resolve, reject) => {
-    const request = db.transaction("outbox").objectStore("outbox").getAll();
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function removeEntry(clientId) {
-  const db = await openOutbox();
-  return new Promise((resolve, reject) => {
-    const tx = db.transaction("outbox", "readwrite");
-    tx.objectStore("outbox").delete(clientId);
-    tx.oncomplete = resolve;
-    tx.onerror = () => reject(tx.error);
-  });
-}
 
 async function flushOutbox() {
   const entries = (await outboxEntries()).filter((e) => e.state !== "failed").sort((a, b) => a.created_at - b.created_at);
@@ -128,6 +132,28 @@ self.addEventListener("sync", (event) => {
   if (event.tag === "teamline-outbox") event.waitUntil(flushOutbox());
 });
 
+// --- a new subscription from the push service -------------------------------------------------------
+
+async function resubscribe(event) {
+  const record = await readDevice();
+  // Nobody here turned notifications on, or they signed out: the next person's start of the app decides.
+  if (!record?.actor || !record.csrf) return "nobody";
+  let subscription = event.newSubscription;
+  if (!subscription) {
+    const { public_key: key } = await (await fetch("/api/push/public-key")).json();
+    if (!key) return "not-configured";
+    subscription = await self.registration.pushManager.subscribe({
+      userVisibleOnly: true, applicationServerKey: urlBase64ToBytes(key),
+    });
+  }
+  // If this is refused (the session ended, say), the page re-checks when the app next starts.
+  return (await postSubscription(record, subscription)).ok ? "re-registered" : "refused";
+}
+
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(resubscribe(event));
+});
+
 // --- notifications -------------------------------------------------------------------------------------
 
 self.addEventListener("push", (event) => {
@@ -141,8 +167,8 @@ self.addEventListener("push", (event) => {
     body,
     tag: data.ref || "teamline",  // the same push delivered twice collapses into one notification
     data: { ref: data.ref || null },
-    icon: `/static/icon-192.png?v=${VERSION}`,
-    badge: `/static/icon-192.png?v=${VERSION}`,
+    icon: ICON,
+    badge: BADGE,  // Android's status bar shows only the alpha channel: a white glyph on transparency
     requireInteraction: Boolean(data.urgent),
   }));
 });

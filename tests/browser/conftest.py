@@ -6,6 +6,8 @@
 * Any uncaught page error or console error (a CSP violation is logged as one) fails the test.
 * ``axe(page)`` runs axe-core on a copy of the page's current DOM in a ``bypass_csp`` context
   (Teamline's CSP rightly refuses injected scripts) and fails on any WCAG 2.2 A/AA violation.
+* ``assert_accessible`` also checks that every NHS.UK class in the live DOM (scripts have run) that NHS.UK
+  frontend styles is in the stylesheet the page links: Teamline compiles only the parts it uses.
 * ``push_service`` is a local Web Push service (shared with the wire tier) and ``push`` delivers the
   stream's new messages to it as ``make run`` does; a browser cannot reach a real push service headless,
   so tests stub ``PushManager.subscribe`` with a subscription of the local one.
@@ -36,7 +38,8 @@ from playwright.sync_api import (  # noqa: E402
     sync_playwright,
 )
 
-from tests.support.front_door import FrontDoor  # noqa: E402
+from scripts.front_door import FrontDoor  # noqa: E402
+from tests.support import shell  # noqa: E402
 from tests.support.push_fixtures import push, push_service  # noqa: E402, F401 - shared fixtures
 
 CHROMIUM = "/usr/bin/chromium"
@@ -142,9 +145,21 @@ class Device:
             copy.close()
         return list(result["violations"])
 
-    def assert_accessible(self, page: Page | None = None) -> None:
-        """Fail with a readable list if axe finds any WCAG A/AA violation on the current page."""
+    def assert_styled(self, page: Page | None = None) -> None:
+        """Fail if the live DOM uses an NHS.UK class the page's stylesheet left out (see static/scss/)."""
         page = page or self.page
+        classes, links = page.evaluate("""() => [
+          [...new Set([...document.querySelectorAll("[class]")].flatMap((e) => [...e.classList]))],
+          [...document.querySelectorAll('link[rel="stylesheet"]')].map((l) => l.getAttribute("href")),
+        ]""")
+        assert len(links) == 1, f"{page.url} links {links}"
+        missing = shell.unstyled({c for c in classes if c.startswith("nhsuk-")}, links[0])
+        assert not missing, f"{page.url} uses NHS.UK classes its stylesheet lacks: {sorted(missing)}"
+
+    def assert_accessible(self, page: Page | None = None) -> None:
+        """Fail with a readable list if axe finds any WCAG A/AA violation on the current page (or it is unstyled)."""
+        page = page or self.page
+        self.assert_styled(page)
         violations = self.axe(page)
         assert not violations, f"axe found {len(violations)} violation(s) on {page.url}:\n" + format_violations(violations)
         self.assert_no_errors()

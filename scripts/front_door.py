@@ -1,10 +1,25 @@
-"""A front door for browser tests: the app on another origin, with one response changed."""
+"""A front door for browser tests: the app on another origin, with one response changed, and a record of
+what reached the network."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request that reached the front door (so went over the network), and what went back."""
+
+    method: str
+    path: str
+    status: int
+    content_type: str
+    content_encoding: str
+    wire_bytes: int  # the body as sent (compressed, if it was)
+    body_bytes: int  # the body decompressed
 
 
 class FrontDoor:
@@ -15,6 +30,9 @@ class FrontDoor:
     page's requests through the worker. A front door changes them where a deploy or a real refusal would: on
     the wire. Every request is forwarded unchanged (Host included, so the app's origin checks see the front
     door's origin, as the browser does) unless a change was asked for.
+
+    Every request is recorded in :attr:`seen`: what a browser fetched over the network rather than from its
+    caches or its service worker.
     """
 
     _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
@@ -29,6 +47,7 @@ class FrontDoor:
         self._changes: dict[str, Callable[[bytes], bytes]] = {}
         self._refusals: list[tuple[str, str, int, bytes]] = []
         self._lock = threading.Lock()
+        self.seen: list[Seen] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _front_door_handler(self))
         self._server.daemon_threads = True
         self._server.block_on_close = False
@@ -49,6 +68,15 @@ class FrontDoor:
         with self._lock:
             self._refusals.append((method, path, status, json.dumps(body).encode()))
 
+    def record(self, seen: Seen) -> None:
+        with self._lock:
+            self.seen.append(seen)
+
+    def requests(self) -> list[Seen]:
+        """Everything seen so far (a copy)."""
+        with self._lock:
+            return list(self.seen)
+
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
@@ -68,6 +96,7 @@ class FrontDoor:
 
 
 def _front_door_handler(door: FrontDoor) -> type:
+    import gzip
     import http.client
     from http.server import BaseHTTPRequestHandler
 
@@ -81,6 +110,7 @@ def _front_door_handler(door: FrontDoor) -> type:
             refusal = door._refusal(self.command, path)
             if refusal is not None:
                 status, data = refusal
+                door.record(Seen(self.command, self.path, status, "application/json", "", len(data), len(data)))
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Cache-Control", "no-store")
@@ -94,12 +124,18 @@ def _front_door_handler(door: FrontDoor) -> type:
                 connection.request(self.command, self.path, body=body or None, headers=headers)
                 response = connection.getresponse()
                 data = response.read()
+                encoding = response.getheader("Content-Encoding", "")
+                plain = gzip.decompress(data) if encoding == "gzip" else data
                 change = door._change_for(self.command, path)
-                if change is not None and response.status == 200:
-                    data = change(data)
+                dropped = {"content-encoding"} if change is not None and response.status == 200 else set()
+                if dropped:
+                    data = plain = change(plain)  # sent on uncompressed: the change was made to the plain body
+                    encoding = ""
+                door.record(Seen(self.command, self.path, response.status, response.getheader("Content-Type", ""),
+                                 encoding, len(data), len(plain)))
                 self.send_response(response.status, response.reason)
                 for name, value in response.getheaders():
-                    if name.lower() not in FrontDoor._HOP_BY_HOP:
+                    if name.lower() not in FrontDoor._HOP_BY_HOP | dropped:
                         self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
