@@ -75,6 +75,11 @@ class _Invitee(NamedTuple):
     dob: str
     number: str | None
 
+    @property
+    def name(self) -> str:
+        """The name as the clinician typed it (what their page shows back, whoever the person turns out to be)."""
+        return f"{self.given} {self.family}"
+
 
 def do_invite_patient(st: StaffTeam, now: datetime, *, given_name: object, family_name: object,
                       date_of_birth: object, nhs_number: object = None) -> InviteResult:
@@ -110,7 +115,7 @@ def _invite_new(st: StaffTeam, now: datetime, invitee: _Invitee) -> InviteResult
         tx.save(invite, condition=InviteItem.pk.does_not_exist())
         tx.save(audit_event(now, AuditEventType.PATIENT_INVITED, st.actor, team_id=st.team.team_id,
                             patient_id=patient.patient_id, detail={"purpose": "join"}))
-    return InviteResult(format_invite_code(code), invite.valid_until, patient.patient_id, invitee.given)
+    return InviteResult(format_invite_code(code), invite.valid_until, patient.patient_id, invitee.name)
 
 
 def _invite_existing(st: StaffTeam, now: datetime, invitee: _Invitee, patient: PatientItem) -> InviteResult:
@@ -135,7 +140,7 @@ def _invite_existing(st: StaffTeam, now: datetime, invitee: _Invitee, patient: P
             tx.update(patient, actions=[PatientItem.invitations.set(invitations)])
         tx.save(audit_event(now, AuditEventType.PATIENT_INVITED, st.actor, team_id=st.team.team_id,
                             patient_id=patient.patient_id, detail={"purpose": purpose}))
-    return InviteResult(format_invite_code(code), invite.valid_until, patient.patient_id, invitee.given)
+    return InviteResult(format_invite_code(code), invite.valid_until, patient.patient_id, invitee.name)
 
 
 # --- the young person's side -----------------------------------------------------------------------

@@ -48,7 +48,7 @@ def do_issue_recovery(st: StaffTeam, now: datetime, patient_id: str) -> InviteRe
         tx.save(invite, condition=InviteItem.pk.does_not_exist())
         tx.save(audit_event(now, AuditEventType.ACCOUNT_RECOVERY_ISSUED, st.actor, team_id=st.team.team_id,
                             patient_id=patient_id))
-    return InviteResult(format_invite_code(code), invite.valid_until, patient_id, patient.given_name)
+    return InviteResult(format_invite_code(code), invite.valid_until, patient_id, patient.display_name)
 
 
 def _notice(issuer: str, team_name: str, at_text: str) -> str:

@@ -14,11 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from chalicelib.models.items import PushSubscriptionItem
 from playwright.sync_api import expect
 
-from chalicelib.models import keys
 from tests.browser.test_offline import OUTBOX, forget_expected, open_conversation_for_offline_use, stored_bodies
+from tests.support import storage
 from tests.support.browser_steps import sign_in_patient
 
 pytestmark = pytest.mark.browser
@@ -131,7 +130,9 @@ def test_an_endpoint_the_push_service_replaced_is_registered_again(
     device_id = page.evaluate("() => localStorage.getItem('teamline-device-id')")
 
     def stored() -> str:
-        return str(PushSubscriptionItem.get(*keys.push_subscription(patient.patient_id, device_id)).endpoint)
+        found = storage.subscription(patient.patient_id, device_id)
+        assert found is not None
+        return str(found.endpoint)
 
     assert stored() == first["endpoint"]
 
@@ -144,7 +145,7 @@ def test_an_endpoint_the_push_service_replaced_is_registered_again(
         reopened.goto(f"{stack.url}/p")
     assert told.value.status == 201
     assert stored() == rotated["endpoint"]
-    devices = PushSubscriptionItem.query(keys.push_subscriptions_pk(patient.patient_id))
+    devices = storage.subscriptions(patient.patient_id)
     assert [d.device_id for d in devices] == [device_id], "the device's subscription was replaced, not added"
 
     # Starting again with nothing changed tells the server nothing.

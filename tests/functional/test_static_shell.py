@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from chalicelib.web.routing import ROUTES
-from tests.support.http import page_text
 from tests.support import shell
+from tests.support.http import page_text
 
 PERSONAS = ("anonymous", "patient_a", "clinician_x", "lead_x", "admin")
 SERVICE_WORKER_OWN = {"/offline", "/manifest.webmanifest"}  # fixed URLs by nature: a page and the manifest

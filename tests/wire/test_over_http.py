@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.auth import ratelimit
+from chalicelib.auth import throttle
 from chalicelib.models.base import MainItem
 from scripts import demo_stack
 from scripts.local_stack import local_environment
@@ -220,7 +220,7 @@ def test_app_uses_whatever_dynamodb_the_endpoint_setting_names(new_client: Any, 
 
             # The attempt was counted in the second DynamoDB; the demo lives only in the first.
             second = storage.raw_keys(other_endpoint)
-            assert second.has_rate_counter(ratelimit.SIGN_IN_PER_ACCOUNT.scope, "staff:priya.shah@northfield.nhs.uk")
+            assert second.has_rate_counter(throttle.STRANGERS.scope, "staff:priya.shah@northfield.nhs.uk")
             assert not second.has_trust(stack.demo.trust_id)
             assert storage.raw_keys(stack.endpoint).has_trust(stack.demo.trust_id)
         finally:
