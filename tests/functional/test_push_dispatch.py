@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,12 +16,13 @@ from typing import Any
 
 import pytest
 
+from chalicelib.models import push as push_models
 from chalicelib.push import config as push_config
 from chalicelib.push.sender import PushSender
 from chalicelib.push.vapid import ensure_local_keys
 from chalicelib.services import notifications
 from chalicelib.settings import get_settings
-from scripts.push_service import FakePushService
+from scripts.push_service import FakePushService, Stall
 from scripts.world import reply_as_staff, send_as_patient
 from tests.support import storage
 from tests.support.http import body_json
@@ -286,3 +288,83 @@ def test_the_stream_handler_runs_through_the_lambda_entry_point(app_client, api,
     app_client.lambda_.invoke("deliver_push", event)
     push_config.reset_sender()
     assert len(push_service.wait_for(1)) == 1
+
+
+# --- never lost to a passing failure, never held up by one slow service (hardening, point 4) ---------------
+
+
+def _budget_sender(keys_):
+    """The delivery job's own budget (push/config.default_send), with a short timeout to keep the test quick."""
+    return PushSender(keys_, max_attempts=2, base_delay=0.05, max_delay=1.0, timeout=1.0,
+                      endpoint_check=push_config.endpoint_check)
+
+
+def test_a_429_asking_for_longer_than_the_budget_is_sent_again_when_it_allows(api, world, push_service, push_env,
+                                                                              pinned_clock):
+    now = pinned_clock.now()
+    endpoint = _subscribe(api, "patient_a", push_service, push_env)
+    push_service.script(endpoint, [429], retry_after="120")
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
+    result = notifications.handle_new_images([reply.message.serialize()], now=now, send=_budget_sender(push_env).send)
+    assert (result.deferred, result.failed, result.delivered) == (1, 0, 0)
+    early = notifications.retry_due(now + timedelta(seconds=60), send=_budget_sender(push_env).send)
+    assert early.attempted == 0  # not before the push service said
+    later = notifications.retry_due(now + timedelta(seconds=125), send=_budget_sender(push_env).send)
+    assert later.delivered == 1
+    assert [r.status for r in push_service.received] == [429, 201]
+    assert body_json(api.get("/api/push/subscriptions", "patient_a"))["devices"][0]["stopped"] is False
+
+
+def test_a_push_service_down_for_a_while_loses_nothing(api, world, push_service, push_env, pinned_clock):
+    now = pinned_clock.now()
+    endpoint = _subscribe(api, "patient_a", push_service, push_env)
+    push_service.script(endpoint, [503, 503, 503, 503])  # down for the first two tries
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
+    send = _budget_sender(push_env).send
+    assert notifications.handle_new_images([reply.message.serialize()], now=now, send=send).deferred == 1
+    assert notifications.retry_due(now + timedelta(minutes=1), send=send).deferred == 1
+    assert notifications.retry_due(now + timedelta(minutes=3), send=send).delivered == 1
+    assert [r.status for r in push_service.received] == [503, 503, 503, 503, 201]
+
+
+def test_one_hanging_push_service_holds_up_no_other_device(api, world, push_service, push_env, pinned_clock):
+    now = pinned_clock.now()
+    hanging = _subscribe(api, "patient_a", push_service, push_env)
+    _subscribe(api, "patient_a", push_service, push_env)
+    push_service.script(hanging, [Stall(30), Stall(30)])
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
+    started = time.monotonic()
+    result = notifications.handle_new_images([reply.message.serialize()], now=now, send=_budget_sender(push_env).send)
+    elapsed = time.monotonic() - started
+    assert (result.delivered, result.deferred) == (1, 1)
+    assert elapsed < 15, "the batch waited on the hanging service instead of its own budget"
+
+
+def test_a_vapid_refusal_is_reported_as_a_configuration_fault_and_keeps_the_device(api, world, push_service, push_env,
+                                                                                    pinned_clock, caplog):
+    now = pinned_clock.now()
+    endpoint = _subscribe(api, "patient_a", push_service, push_env)
+    push_service.script(endpoint, [403])
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
+    with caplog.at_level("ERROR", logger="teamline"):
+        result = notifications.handle_new_images([reply.message.serialize()], now=now,
+                                                 send=_budget_sender(push_env).send)
+    assert result.outcomes == {"vapid_rejected": 1} and result.removed == 0
+    assert any('"event":"push_vapid_rejected"' in r.getMessage() or "push_vapid_rejected" in str(r.__dict__)
+               for r in caplog.records)
+    assert storage.subscriptions(world.patients["patient_a"]) != []
+
+
+def test_a_stored_endpoint_the_sender_would_not_post_to_is_dropped_without_a_request(world, push_service, push_env,
+                                                                                   pinned_clock):
+    """An endpoint stored before the stricter check (or by any other route in) is checked again before each POST."""
+    now = pinned_clock.now()
+    endpoint, p256dh, auth, _ = push_service.new_subscription(application_server_key=push_env.public)
+    crafted = endpoint.replace("http://127.0.0.1", "http://127.0.0.1\\@fcm.googleapis.com")
+    push_models.new_subscription("patient", world.patients["patient_a"], "crafteddevice0001", endpoint=crafted,
+                                 p256dh=p256dh, auth=auth, label="", now=now).save()
+    reply = reply_as_staff(world, "clinician_x", "patient_a", "x", now)
+    result = notifications.handle_new_images([reply.message.serialize()], now=now, send=_budget_sender(push_env).send)
+    assert result.outcomes == {"refused": 1} and result.removed == 1
+    assert push_service.received == []
+    assert storage.subscriptions(world.patients["patient_a"]) == []

@@ -51,7 +51,8 @@ class Api:
 
     def request(self, method: str, path: str, as_: str = "anonymous", *, json_body: Any = None,
                 form: dict[str, str] | None = None, headers: dict[str, str] | None = None,
-                csrf: bool = True) -> Any:
+                csrf: bool = True, raw: bytes | None = None) -> Any:
+        """Send as a persona; ``raw`` is a body sent exactly as given (with the headers given)."""
         persona = self.persona(as_)
         all_headers = persona.headers()
         if not csrf:
@@ -66,6 +67,8 @@ class Api:
             if csrf and persona.csrf and "csrf_token" not in fields:
                 fields["csrf_token"] = persona.csrf
             body = urlencode(fields).encode()
+        if raw is not None:
+            body = raw
         all_headers.update(headers or {})
         return self.client.http.request(method, path, headers=all_headers, body=body)
 
