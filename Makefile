@@ -9,7 +9,7 @@ PORT ?= 8000
 STAGE ?= dev
 XDIST ?= -n 2
 
-.PHONY: help install assets run test test-unit test-functional test-wire test-browser check bench screenshots \
+.PHONY: help install assets run test test-unit test-functional test-wire test-faults test-browser check bench screenshots \
         chromium clean deploy destroy vapid-keys create-admin deploy-rehearsal lighthouse
 
 help:
@@ -52,6 +52,7 @@ RECORD_DYNAMODB := -p tests.support.dynamodb_recorder
 test: assets chromium
 	$(PY) -m pytest tests/unit tests/functional $(XDIST) -q $(RECORD_DYNAMODB)
 	$(PY) -m pytest tests/wire tests/browser -q
+	$(PY) -m pytest tests/faults -q
 	$(PY) -m pytest tests/deploy -q
 
 test-unit: install
@@ -62,6 +63,9 @@ test-functional: assets
 
 test-wire: assets
 	$(PY) -m pytest tests/wire -q
+
+test-faults: assets
+	$(PY) -m pytest tests/faults -q
 
 test-browser: assets chromium
 	$(PY) -m pytest tests/browser -q

@@ -61,6 +61,9 @@ class Settings:
     push_hosts: tuple[str, ...]
     #: argon2 parameters: "rfc9106_low_memory" everywhere real; "cheapest" only for the test suite.
     password_profile: str
+    #: No DynamoDB call starts later than this into a request (the API function's timeout is 15 s): past
+    #: it, Teamline answers its own JSON 503 rather than being killed (a bare 502 from API Gateway).
+    request_deadline_seconds: float = 9.0
 
     @property
     def deployed(self) -> bool:
@@ -112,6 +115,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         vapid_subject=get("TEAMLINE_VAPID_SUBJECT", LOCAL_VAPID_SUBJECT if stage in NON_DEPLOYED_STAGES else "") or "",
         log_level=get("TEAMLINE_LOG_LEVEL", "INFO") or "INFO",
         password_profile=password_profile,
+        request_deadline_seconds=_deadline(get("TEAMLINE_REQUEST_DEADLINE_SECONDS")),
         push_hosts=push_hosts or DEFAULT_PUSH_HOSTS,
     )
     if settings.deployed:
@@ -125,6 +129,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 def _placeholder_host(uri: str) -> bool:
     host = uri.lower().removeprefix("mailto:").removeprefix("https://").split("/", 1)[0].rsplit("@", 1)[-1]
     return not host or "..." in uri or "<" in uri or bool(_PLACEHOLDER_HOST.search(host))
+
+
+def _deadline(value: str | None) -> float:
+    """The request deadline in seconds: 1 to 12 (the API function's timeout is 15 s)."""
+    try:
+        seconds = float(value) if value else 9.0
+    except ValueError as exc:
+        raise ConfigurationError("TEAMLINE_REQUEST_DEADLINE_SECONDS must be a number of seconds") from exc
+    if not 1 <= seconds <= 12:
+        raise ConfigurationError("TEAMLINE_REQUEST_DEADLINE_SECONDS must be between 1 and 12")
+    return seconds
 
 
 def deployed_setting_problems(settings: Settings) -> list[str]:

@@ -4,6 +4,9 @@
 * ``tests/functional``  the Chalice app through ``chalice.test.Client`` with moto in-process (mock_aws).
 * ``tests/wire``        moto server + ``chalice local`` over real HTTP, as ``make run`` runs it.
 * ``tests/browser``     real Chromium (Playwright) against the wire stack: phone and tablet viewports.
+* ``tests/faults``      the app in-process on a moto server over HTTP, with DynamoDB faults injected
+                        between botocore and the socket (throttles, 500s, timeouts before and after a
+                        write commits), and several processes sending at once.
 
 PynamoDB reads its endpoint at import, so the in-process tiers (unit, functional) and the
 over-the-wire tiers (wire, browser) run in separate pytest sessions; ``make test`` runs both.
@@ -35,3 +38,5 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             "Run the in-process tiers (unit, functional) and the wire tiers (wire, browser) in separate "
             "pytest sessions: PynamoDB fixes its endpoint at import. `make test` does this."
         )
+    if "faults" in tiers and tiers & (IN_PROCESS | OVER_THE_WIRE | {"deploy"}):
+        raise pytest.UsageError("Run tests/faults in a pytest session of its own (it has its own DynamoDB).")

@@ -28,6 +28,7 @@ from chalicelib import clock
 from chalicelib.errors import ServiceUnavailable, TeamlineError, Unauthenticated
 from chalicelib.logs import log_event
 from chalicelib.models.db import STORAGE_FAULTS, deadline, observe_calls
+from chalicelib.settings import get_settings
 from chalicelib.web import csrf
 from chalicelib.web.request import RequestContext, RouteSpec, check_text
 from chalicelib.web.respond import error_result, to_response
@@ -36,8 +37,6 @@ from chalicelib.web.responses import SECURITY_HEADERS, error_json
 __all__ = ["ROUTES", "RequestContext", "RouteSpec", "route"]
 
 ROUTES: list[RouteSpec] = []
-#: No DynamoDB call starts later than this into a request; the API function's timeout is 15 s.
-REQUEST_DEADLINE_SECONDS = 9.0
 
 
 def _run(req: RequestContext, fn: Callable[..., Any], params: dict[str, Any]) -> Any:
@@ -67,7 +66,7 @@ def _run(req: RequestContext, fn: Callable[..., Any], params: dict[str, Any]) ->
 def _handle(spec: RouteSpec, bp: Blueprint, fn: Callable[..., Any], params: dict[str, Any]) -> Response:
     started = time.perf_counter()
     req = RequestContext(request=bp.current_request, spec=spec, now=clock.now())
-    with observe_calls() as calls, deadline(REQUEST_DEADLINE_SECONDS):
+    with observe_calls() as calls, deadline(get_settings().request_deadline_seconds):
         result = _run(req, fn, params)
         try:
             response = to_response(req, result)

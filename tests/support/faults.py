@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
 KINDS = ("throttle", "server_error", "timeout_before", "timeout_after")
+#: ``hang`` (not in KINDS: asked for by name) is DynamoDB that stops answering: each attempt waits as
+#: long as the read timeout would, then times out.
 
 
 class _Raw:
@@ -50,6 +53,8 @@ def _error(status: int, code: str, url: str) -> AWSResponse:
 
 class FaultInjector:
     """Decides, per DynamoDB attempt, whether to inject a fault; counts what it did."""
+
+    HANG_SECONDS = 2.0  # the connection's read timeout (models/base.py)
 
     def __init__(self, rate: float, kinds: tuple[str, ...] = KINDS, seed: int = 1) -> None:
         self.rate = rate
@@ -75,6 +80,9 @@ class FaultInjector:
         if kind == "server_error":
             return _error(500, "InternalServerError", request.url)
         if kind == "timeout_before":
+            raise ReadTimeoutError(endpoint_url=request.url)
+        if kind == "hang":
+            time.sleep(self.HANG_SECONDS)  # a socket waiting for an answer that never comes
             raise ReadTimeoutError(endpoint_url=request.url)
         if kind == "timeout_after":
             with self.lock:

@@ -25,6 +25,7 @@ from chalicelib import clock
 from chalicelib.ids import new_token
 from chalicelib.models import push as push_store
 from scripts.world import Persona, World, sign_in
+from scripts.world import sign_in as _sign_in
 
 SESSION_COOKIE = "__Host-teamline"
 FORM_COOKIE = "__Host-teamline_csrf"
@@ -280,9 +281,15 @@ class RouteCaller:
             push_store.new_subscription(kind, actor_id, MATRIX_DEVICE, endpoint="https://push.invalid/x",
                                         p256dh=_P256DH, auth=_AUTH, label="", now=self.clock.now()).save()
 
-    def call(self, method: str, template: str, persona_name: str, *, own_device: bool = True) -> Any:
+    def persona_session(self, persona_name: str) -> Persona:
+        """Sign a persona in now and keep the session for calls made with ``sign_in=False``."""
+        self._kept = _sign_in(self.world, persona_name, self.clock.now())
+        return self._kept
+
+    def call(self, method: str, template: str, persona_name: str, *, own_device: bool = True,
+             sign_in: bool = True) -> Any:
         """Call a route template as a persona; for device routes the caller first gets a device of that id."""
-        persona = sign_in(self.world, persona_name, self.clock.now())
+        persona = self._kept if not sign_in else _sign_in(self.world, persona_name, self.clock.now())
         if "{device_id}" in template and own_device:
             self.give_device(persona.kind, persona.actor_id)
         token = persona.csrf or new_token()
