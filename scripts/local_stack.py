@@ -110,12 +110,15 @@ class ChaliceLocal:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def command(self) -> list[str]:
+        """chalice local, compressing responses as API Gateway does (scripts/local_gateway.py)."""
+        command = [sys.executable, "-m", "scripts.local_gateway", "local", "--host", "127.0.0.1", "--port",
+                   str(self.port), "--stage", self.stage]
+        return command if self.autoreload else [*command, "--no-autoreload"]
+
     def start(self, timeout: float = 60.0) -> None:
-        # chalice local, compressing responses as API Gateway does (scripts/local_gateway.py).
-        command = [sys.executable, "-m", "scripts.local_gateway", "local", "--host", "127.0.0.1", "--port", str(self.port),
-                   "--stage", self.stage]
-        if not self.autoreload:
-            command.append("--no-autoreload")
+        command = self.command
         output = subprocess.DEVNULL if self.quiet else None
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=output, stderr=output)
         deadline = time.monotonic() + timeout

@@ -37,18 +37,13 @@ def main() -> int:
     os.environ.update(env)
 
     from scripts import drivers
-    from scripts.demo_data import DEMO_PASSWORD, STAFF, seed
+    from scripts.demo_data import DEMO_PASSWORD, STAFF
     from scripts.local_stack import demo_seeded, prepare_tables
 
     prepare_tables()
     if not demo_seeded():
-        from chalicelib import clock
-
-        # The app's clock: a pinned demo clock (TEAMLINE_CLOCK_OVERRIDE) seeds the history in its own past.
-        seed(clock.now())
-    # chalice's autoreload watches the whole checkout: a log redirected into it, or a tool's cache, would
-    # restart it for ever. Off unless asked for (RELOAD=1 make run) while editing code.
-    server = ChaliceLocal(port, env, autoreload=os.environ.get("RELOAD") == "1")
+        seed_demo()
+    server = local_server(port, env)
     stopping = False
 
     def stop(*_: object) -> None:
@@ -85,6 +80,23 @@ def main() -> int:
             dynamodb.stop()
         print("Teamline stopped.")
     return 0
+
+
+def seed_demo() -> None:
+    """Seed the demo Trust at the app's own clock: a pinned demo clock gets its history in its own past."""
+    from chalicelib import clock
+    from scripts.demo_data import seed
+
+    seed(clock.now())
+
+
+def local_server(port: int, env: dict[str, str], environ: dict[str, str] | None = None) -> ChaliceLocal:
+    """``chalice local`` for ``make run``.
+
+    Its autoreload watches the whole checkout: a log redirected into it (``make run > run.log``) or a
+    tool's cache would restart it for ever. So it is off unless asked for (``RELOAD=1 make run``).
+    """
+    return ChaliceLocal(port, env, autoreload=(environ if environ is not None else os.environ).get("RELOAD") == "1")
 
 
 if __name__ == "__main__":

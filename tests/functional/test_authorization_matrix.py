@@ -12,6 +12,8 @@ ever sees B's own thread.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from chalicelib.web.routing import ROUTES, RouteSpec
@@ -113,3 +115,62 @@ def test_nobody_can_remove_another_persons_notification_device(route_caller, wor
             response = route_caller.call("POST", path, persona, own_device=False)
             assert response.status_code == 404, (persona, path)
     assert storage.subscription(world.patients["patient_a"], MATRIX_DEVICE) is not None
+
+
+# --- people in two teams, people who left, a cover ------------------------------------------------------------
+
+
+@pytest.fixture
+def multi_team_world(world, pinned_clock):
+    """The persona world plus: a clinician in X and Y, a patient of X and Y, a clinician removed from X, a cover."""
+    from chalicelib.models.people import StaffItem, get_staff
+    from chalicelib.models.team import get_team
+    from chalicelib.scopes import StaffTeam
+    from chalicelib.services import accounts, invites, team_settings
+    from scripts.demo_data import actor_for
+    from scripts.world import PASSWORD
+
+    now = pinned_clock.now()
+    admin = actor_for(get_staff(world.staff["admin"]), now)
+    for persona, roles in (("clinician_xy", {world.team_x: "clinician", world.team_y: "clinician"}),
+                           ("removed_x", {world.team_x: "clinician"}),
+                           ("cover_x", {world.team_x: "clinician"})):
+        created = accounts.do_create_staff(now, admin, email=f"{persona}@test.nhs.uk", given_name=persona.title(),
+                                           family_name="Multi", job_title="Nurse", team_roles=roles)
+        created.staff.update(actions=[StaffItem.must_change_password.set(False)])
+        world.staff[persona] = created.staff.staff_id
+    accounts.do_set_team_role(now, admin, world.staff["removed_x"], team_id=world.team_x, role=None)
+    lead = actor_for(get_staff(world.staff["lead_x"]), now)
+    team_x, team_y = get_team(world.team_x), get_team(world.team_y)
+    team_settings.do_set_away(now, StaffTeam(lead, team_x, "lead", {}), staff_id=world.staff["lead_x"],
+                              start=now, end=now + timedelta(days=5), cover_id=world.staff["cover_x"])
+    # Patient XY: joins team X, then adds team Y by signing in as themselves.
+    for index, team in enumerate((team_x, team_y)):
+        staff = actor_for(get_staff(world.staff["lead_x" if index == 0 else "clinician_y"]), now)
+        result = invites.do_invite_patient(StaffTeam(staff, team, "lead", {}), now, given_name="Pat",
+                                           family_name="Both", date_of_birth="2010-01-01", nhs_number="4010232137")
+        checked = invites.check_invite(now, code=result.code, date_of_birth="2010-01-01", address="matrix")
+        if index == 0:
+            invites.do_accept_invite(now, checked, username="patxy", password=PASSWORD, agreed=True)
+        else:
+            invites.do_join_signed(now, checked, username="patxy", password=PASSWORD, agreed=True, address="matrix")
+        world.patients["patient_xy"] = result.patient_id
+    return world
+
+
+@pytest.mark.parametrize("persona", ["clinician_xy", "patient_xy", "removed_x", "cover_x"])
+def test_people_in_two_teams_who_left_or_cover_get_exactly_what_their_situation_allows(route_caller,
+                                                                                     multi_team_world, persona):
+    from tests.support.personas import multi_team_expected
+
+    for patient, marker in MARKERS.items():
+        send_as_patient(multi_team_world, patient, marker, route_caller.clock.now())
+    wrong = []
+    for method, path in sorted(app_routes(), key=lambda route: route[1].endswith(DONE_LAST)):
+        if (method, path) not in EXPECTED:
+            continue
+        response = route_caller.call(method, path, persona)
+        expected = multi_team_expected(persona, (method, path))
+        if response.status_code != expected:
+            wrong.append(f"{method} {path}: expected {expected}, got {response.status_code} {response.body[:120]!r}")
+    assert not wrong, f"{persona}:\n" + "\n".join(wrong)

@@ -107,3 +107,35 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
     ("POST", "/api/staff/teams/{team_id}/away/clear"):                            (401, 403, 403, 400, 400, 404, 404),
 }
 # fmt: on
+
+
+# --- people in more than one team, people who left, and a cover ----------------------------------------------
+#
+# Teamline's team scoping is where confidentiality fails first (a "Mine" view once read assignments across
+# teams). These personas each behave like one of the columns above on every route, except where their
+# situation really differs (a second team makes the staff home a list, for example). Paths are filled as
+# for the columns above: team X, patient A.
+
+#: persona -> the column of EXPECTED they should match.
+MULTI_TEAM: dict[str, str] = {
+    "clinician_xy": "clinician_x",  # a clinician in team X and team Y
+    "patient_xy": "patient_a",      # a patient of team X and team Y
+    "removed_x": "clinician_y",     # was a clinician in team X, removed by the admin; now in no team
+    "cover_x": "clinician_x",       # a clinician in team X covering the lead, who is away
+}
+
+#: Where a multi-team persona differs from its column: (METHOD, path) -> status.
+MULTI_TEAM_OVERRIDES: dict[str, dict[tuple[str, str], int]] = {
+    "clinician_xy": {("GET", "/staff"): 200},  # two teams: a list to choose from, not a redirect
+    "patient_xy": {("GET", "/api/push/refs/{ref}"): 404},  # the ref is patient A's notification, not theirs
+    "removed_x": {("GET", "/staff"): 200},  # no team left: the staff home says so
+    "cover_x": {},
+}
+
+
+def multi_team_expected(persona: str, route: tuple[str, str]) -> int:
+    """What ``persona`` (one of MULTI_TEAM) should get on ``route``."""
+    override = MULTI_TEAM_OVERRIDES[persona].get(route)
+    if override is not None:
+        return override
+    return EXPECTED[route][PERSONAS.index(MULTI_TEAM[persona])]

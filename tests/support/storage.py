@@ -228,3 +228,10 @@ def raw_item(endpoint: str, key: tuple[str, str]) -> dict[str, Any]:
     """One main-table item, in DynamoDB's own attribute-value form, from the DynamoDB at ``endpoint``."""
     pk, sk = key
     return dict(_client(endpoint).get_item(TableName=_main_table(), Key={"pk": {"S": pk}, "sk": {"S": sk}})["Item"])
+
+
+def team_conversations(team_id: str) -> list[ConversationItem]:
+    """Every conversation of a team (by patient name)."""
+    from chalicelib.models.conversation import team_patients
+
+    return team_patients(team_id)
