@@ -128,7 +128,11 @@ def test_an_endpoint_that_is_not_a_push_service_is_refused(new_client: Any, stac
     phone = new_client()
     assert phone.sign_in_patient(patient.username, patient.password).status == 303
     keys = {"p256dh": "B" + "A" * 86, "auth": "A" * 22}
-    for endpoint in ("http://10.0.0.5/push/abc", "https://intranet.example.nhs.uk/push", "http://127.0.0.2/x"):
+    for endpoint in ("http://10.0.0.5/push/abc", "https://intranet.example.nhs.uk/push", "http://127.0.0.2/x",
+                     # the allow-list and the sender once read these differently (hardening, point 3)
+                     "https://fcm.googleapis.com\\@intranet.example.nhs.uk/push",
+                     "https://fcm.googleapis.com:8443/fcm/send/x", "https://user@fcm.googleapis.com/x",
+                     "https://169.254.169.254/latest/meta-data"):
         reply = phone.post_json("/api/push/subscriptions", {"device_id": uuid.uuid4().hex, "endpoint": endpoint,
                                                             "keys": keys}, csrf=phone.csrf())
         assert reply.status == 400, (endpoint, reply.text)
