@@ -39,7 +39,7 @@ class Rule(NamedTuple):
 
     name: str
     kinds: tuple[type[MainItem], ...]
-    count: Callable[[MainItem, TeamPolicy], Tally | None]
+    measure: Callable[[MainItem, TeamPolicy], Tally | None]
     recording: bool = True
 
 
@@ -142,7 +142,7 @@ def watched(item: MainItem) -> bool:
 
 def tallies(item: MainItem, policy: TeamPolicy) -> list[Tally]:
     """What every rule makes of one stored item."""
-    found = [rule.count(item, policy) for rule in RULES if isinstance(item, rule.kinds)]
+    found = [rule.measure(item, policy) for rule in RULES if isinstance(item, rule.kinds)]
     return [tally for tally in found if tally is not None]
 
 
