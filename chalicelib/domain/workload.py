@@ -291,3 +291,23 @@ def summarise(period: Period, days: Sequence[DayFigures]) -> Summary:
                 for name in (MISUSE_PLAN, MISUSE_CAPPED, MISUSE_PAUSED)},
         rows=[_row(day, by_day.get(day)) for day in period.days],
     )
+
+
+#: Reply-time bands for the chart: (label, up to this many seconds, exclusive; None: no limit).
+REPLY_BANDS: tuple[tuple[str, int | None], ...] = (
+    ("Under 1 hour", 3600), ("1 to 4 hours", 4 * 3600), ("4 to 8 hours", 8 * 3600), ("8 to 24 hours", 24 * 3600),
+    ("1 to 2 days", 48 * 3600), ("2 days or more", None))
+
+
+def reply_bands(period: Period, days: Sequence[DayFigures]) -> list[tuple[str, int]]:
+    """How many replies in ``period`` took how long, in the bands of ``REPLY_BANDS``."""
+    counts = [0] * len(REPLY_BANDS)
+    for seconds in _samples((d for d in days if period.first <= d.day <= period.last), REPLY_SECONDS):
+        counts[next(i for i, (_, limit) in enumerate(REPLY_BANDS) if limit is None or seconds < limit)] += 1
+    return [(label, count) for (label, _), count in zip(REPLY_BANDS, counts, strict=True)]
+
+
+def target_text(unit: str, amount: int) -> str:
+    """A reply target as words: "1 working day", "4 working hours"."""
+    noun = "working day" if unit == "working_days" else "working hour"
+    return f"{amount} {noun}{'' if amount == 1 else 's'}"
