@@ -190,6 +190,11 @@ def by_name_sk(family: str, given: str, item_id: str) -> str:
     return f"{family.lower()}#{given.lower()}#{item_id}"
 
 
+def by_name_prefix(family: str, given: str = "") -> str:
+    """The start of ``by_name_sk`` for everyone with this family name (and a given name starting so)."""
+    return f"{family.lower()}#{given.lower()}"
+
+
 def team_name_sk(name: str, team_id: str) -> str:
     """A Trust's teams in alphabetical order (gsi1)."""
     return f"{name.lower()}#{team_id}"

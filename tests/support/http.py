@@ -248,6 +248,9 @@ def route_body(template: str, world: World) -> dict[str, Any]:
         "/admin/staff": {"given_name": "Mat", "family_name": "Rix", "email": f"m{uuid.uuid4().hex[:8]}@test.nhs.uk",
                          "team_id": world.team_x, "role": "clinician"},
         "/admin/staff/{staff_id}/roles": {"team_id": world.team_x, "role": "clinician"},
+        "/admin/teams/{team_id}": {"name": "Team X Diabetes", "phone": "020 7946 0001"},
+        "/admin/staff/{staff_id}/password-reset": {"confirm": "yes"},
+        "/admin/staff/{staff_id}/deactivate": {"confirm": "yes"},
         "/api/push/subscriptions": {"device_id": MATRIX_DEVICE, "endpoint": "https://push.invalid/send/abc",
                                     "keys": {"p256dh": _P256DH, "auth": _AUTH}},
     }
