@@ -199,6 +199,16 @@ class Browser:
 _ERROR_SUMMARY = re.compile(r'nhsuk-error-summary__list">\s*<li>\s*<a [^>]*>\s*(.*?)\s*</a>', re.S)
 
 
+_ERROR_SUMMARY_LIST = re.compile(r'nhsuk-error-summary__list">(.*?)</ul>', re.S)
+_ERROR_ITEM = re.compile(r'<a [^>]*href="#([^"]*)"[^>]*>\s*(.*?)\s*</a>', re.S)
+
+
+def error_summary_items(response: Any) -> list[tuple[str, str]]:
+    """Every (field id, message) in a page's error summary, in order; empty when there is none."""
+    found = _ERROR_SUMMARY_LIST.search(page_text(response))
+    return _ERROR_ITEM.findall(found.group(1)) if found else []
+
+
 def error_summary(response: Any) -> str | None:
     """The message in a page's error summary ("There is a problem"), or None."""
     found = _ERROR_SUMMARY.search(page_text(response))
