@@ -128,7 +128,7 @@ def _count_request(team_id: str, day: date, pending: Mapping[str, Delta]) -> dic
     ex = _Expression()
     sets = ex.identity(team_id, day, COUNTS)
     sets += [f"{ex.name(_LABEL + k)} = {ex.value({'S': v})}" for k, v in sorted(delta.labels.items())]
-    empty = ex.value({"L": []})
+    empty = ex.value({"L": []}) if delta.samples else ""  # DynamoDB refuses a value the expression does not use
     for name, values in sorted(delta.samples.items()):
         attr = ex.name(_SAMPLE + name)
         sets.append(f"{attr} = list_append(if_not_exists({attr}, {empty}), "

@@ -228,3 +228,13 @@ def raw_item(endpoint: str, key: tuple[str, str]) -> dict[str, Any]:
     """One main-table item, in DynamoDB's own attribute-value form, from the DynamoDB at ``endpoint``."""
     pk, sk = key
     return dict(_client(endpoint).get_item(TableName=_main_table(), Key={"pk": {"S": pk}, "sk": {"S": sk}})["Item"])
+
+
+# --- workload counters -----------------------------------------------------------------------------------
+
+
+def team_days(team_id: str, first: Any, last: Any) -> list[Any]:
+    """A team's workload counters for each day from ``first`` to ``last`` that has any (``DayFigures``)."""
+    from chalicelib.models.stats import team_days as read
+
+    return read(team_id, first, last)
