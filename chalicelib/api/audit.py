@@ -61,7 +61,7 @@ def audit(req: RequestContext) -> Page:
     })
 
 
-@route(bp, "/admin/audit/export", auth="audit", query=QUERY,
+@route(bp, "/admin/audit/export", kind="download", auth="audit", query=QUERY,
        summary="Download the events a search finds as CSV (up to 5,000; the download is audited)")
 def export(req: RequestContext) -> Page | Raw:
     import csv

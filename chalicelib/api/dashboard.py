@@ -36,7 +36,7 @@ def figures(req: RequestContext, team_id: str) -> Json:
     return Json(dashboard.as_json(_view(req, team_id)))
 
 
-@route(bp, "/staff/teams/{team_id}/dashboard/download", auth="staff", query=PERIOD,
+@route(bp, "/staff/teams/{team_id}/dashboard/download", kind="download", auth="staff", query=PERIOD,
        summary="The dashboard's day-by-day table as CSV")
 def download(req: RequestContext, team_id: str) -> Raw:
     view = _view(req, team_id)
