@@ -1,7 +1,7 @@
 """``make bench``: the workload dashboard's cost for a month: DynamoDB round trips and Teamline's own time.
 
-A month of a team's activity (``DAYS`` days, ``PER_DAY`` patient messages a day, each answered) is
-written through the real services, counted by the stream consumer as Lambda would hand it over, and
+A month of a busy team's activity (``DAYS`` days, ``PER_DAY`` patient messages a day, each answered) is
+counted by the stream consumer as Lambda would hand it over (built as the send services build them), and
 the lead's dashboard page for that month is then asked for repeatedly. The target is two round trips:
 the session's BatchGetItem (which also fetches the team) and one Query of the month's day counters.
 ``dashboard_page.p50_ms`` is the whole request in-process against a moto server over HTTP; the Query
@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 DAYS = 30
-PER_DAY = 2  # the read costs the same whatever the volume: counters, not messages, are read
+PER_DAY = 24  # the read costs the same whatever the volume: counters, not messages, are read
 
 
 def _fresh_tables() -> None:
@@ -28,30 +28,47 @@ def _fresh_tables() -> None:
     create_tables(wait=True)
 
 
+def _exchange(conversation: Any, at: Any, n: int, staff_id: str) -> list[dict[str, Any]]:
+    """A patient's message, an auto-reply when it came at night, and the reply that answered it, as stream images.
+
+    The messages are built as the send services build them but not stored: the dashboard reads only the
+    counters, and a month of real sends would time moto's transactions (which copy the table), not Teamline.
+    """
+    from chalicelib.models.conversation import new_message
+
+    message = new_message(conversation, at, "patient", conversation.patient_id, "Patient", "a question",
+                          reply_by=at + timedelta(hours=8))
+    reply = new_message(conversation, at + timedelta(minutes=15 + n), "staff", staff_id, "Clinician", "an answer",
+                        reply_by=message.reply_by)
+    reply.answers_since = at
+    items = [message, reply]
+    if at.hour >= 17 or at.hour < 9:
+        items.append(new_message(conversation, at, "auto", None, "Automatic reply", "closed", auto_kind="out_of_hours"))
+    return [item.serialize() for item in items]
+
+
 def measure(samples: int = 200) -> dict[str, float]:
     """Round trips (the most any request took) and median latency of a month's dashboard page."""
     from chalice.test import Client
 
     from app import app
     from chalicelib import clock
+    from chalicelib.models import conversation as conversation_store
     from chalicelib.models.db import observe_calls
     from chalicelib.services import counting, overdue
-    from scripts.world import NOW, build_world, reply_as_staff, send_as_patient, sign_in
+    from scripts.world import NOW, build_world, sign_in
 
     _fresh_tables()
     world = build_world(NOW)
     start = NOW + timedelta(days=6)  # 1 December 2026: a month after the world was made
+    conversations = [conversation_store.load(world.team_x, world.patients[p]) for p in ("patient_a", "patient_b")]
     images: list[dict[str, Any]] = []
     for day in range(DAYS):
         for n in range(PER_DAY):
-            at = start + timedelta(days=day, minutes=40 * n)
-            patient = "patient_a" if n % 2 else "patient_b"
-            sent = send_as_patient(world, patient, f"day {day} message {n}", at)
-            replied = reply_as_staff(world, "clinician_x" if n % 3 else "lead_x", patient, "reply",
-                                     at + timedelta(minutes=15 + n))
-            images += [i.serialize() for r in (sent, replied) for i in (r.message, r.auto_reply) if i is not None]
+            images += _exchange(conversations[n % 2], start + timedelta(days=day, minutes=40 * n), n,
+                                world.staff["clinician_x" if n % 3 else "lead_x"])
         overdue.run_sweep(start + timedelta(days=day, hours=18))
-    for first in range(0, len(images), 25):  # the stream's batches
+    for first in range(0, len(images), 25):  # the stream's batches, as Lambda hands them over
         counting.count_inserts(images[first:first + 25], start)
     clock.use_clock(clock.FixedClock(start + timedelta(days=DAYS), running=True))
     lead = sign_in(world, "lead_x", start + timedelta(days=DAYS))

@@ -58,9 +58,3 @@ def test_the_ig_lead_searches_the_audit_log_by_a_date_range(new_device: Any, sta
     assert "Sam Okafor replied to Maya Thompson for Young Adult Diabetes Service" in text
     assert "Iris Grant signed in" in text
     ig.assert_accessible()
-    page.locator("#to_day").fill("")  # half a date, and a range the wrong way round: every problem at once
-    page.locator("#from_year").fill(str(today.year + 1))
-    page.get_by_role("button", name="Search the audit log").click()
-    summary = page.locator(".nhsuk-error-summary")
-    assert summary.is_visible() and summary.locator("li").count() == 2
-    ig.assert_accessible()
