@@ -10,7 +10,7 @@ STAGE ?= dev
 XDIST ?= -n 2
 
 .PHONY: help install assets run test test-unit test-functional test-wire test-faults test-browser check bench screenshots \
-        chromium clean deploy destroy vapid-keys create-admin deploy-rehearsal lighthouse
+        chromium clean deploy destroy vapid-keys create-admin deploy-rehearsal lighthouse backfill-counters
 
 help:
 	@echo "make run          start Teamline locally with demo data on http://127.0.0.1:$(PORT)"
@@ -24,6 +24,7 @@ help:
 	@echo "make vapid-keys STAGE=prod  make the stage's Web Push keys in SSM (make deploy does it once by itself)"
 	@echo "make create-admin STAGE=prod  create the Trust and its first admin in a deployed stage (it asks)"
 	@echo "make deploy-rehearsal       run make deploy against an embedded moto AWS and check what it made"
+	@echo "make backfill-counters STAGE=prod  rebuild the workload dashboard's counters from stored messages"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -103,6 +104,9 @@ vapid-keys: install
 
 create-admin: install
 	$(PY) -m scripts.create_admin --stage "$(DEPLOY_STAGE)"
+
+backfill-counters: install
+	$(PY) -m scripts.backfill_counters $(if $(filter command line environment,$(origin STAGE)),--stage "$(STAGE)")
 
 deploy-rehearsal: assets
 	$(PY) -m pytest tests/deploy -q

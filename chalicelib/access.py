@@ -20,13 +20,15 @@ from chalicelib.models import db, keys
 from chalicelib.models import push as push_store
 from chalicelib.models import session as session_store
 from chalicelib.models.conversation import ConversationItem
+from chalicelib.models.people import StaffItem
 from chalicelib.models.push import PushRefItem
 from chalicelib.models.team import TeamItem
-from chalicelib.scopes import Loaded, PatientConversation, StaffConversation, StaffTeam
+from chalicelib.scopes import Loaded, PatientConversation, StaffConversation, StaffTeam, TrustStaff, TrustTeam
 
 __all__ = ["Loaded", "PatientConversation", "PushTarget", "StaffConversation", "StaffTeam", "access_actor",
-           "access_patient", "access_patient_conversation", "access_push_target", "access_staff",
-           "access_staff_conversation", "access_staff_team", "access_trust_admin"]
+           "access_audit_reader", "access_patient", "access_patient_conversation", "access_push_target", "access_staff",
+           "access_staff_conversation", "access_staff_team", "access_trust_admin", "access_trust_staff",
+           "access_trust_team"]
 
 
 def _load(req: Caller, *extra: tuple[str, str]) -> Loaded:
@@ -67,6 +69,34 @@ def access_trust_admin(req: Caller, *extra: tuple[str, str]) -> Loaded:
     loaded = access_staff(req, *extra)
     if not loaded.actor.is_trust_admin:
         raise Forbidden("Only a Trust admin can do that.")
+    return loaded
+
+
+def access_trust_staff(req: Caller, staff_id: str) -> TrustStaff:
+    """A staff member of the Trust admin's own Trust (fetched with the session); NotFound otherwise."""
+    key = keys.staff(staff_id)
+    loaded = access_trust_admin(req, key)
+    staff = loaded.get(key)
+    if not isinstance(staff, StaffItem) or staff.trust_id != loaded.actor.trust_id:
+        raise NotFound("We could not find that staff member.")
+    return TrustStaff(loaded.actor, staff)
+
+
+def access_trust_team(req: Caller, team_id: str) -> TrustTeam:
+    """A team of the Trust admin's own Trust (fetched with the session); NotFound otherwise."""
+    key = keys.team(team_id)
+    loaded = access_trust_admin(req, key)
+    team = loaded.get(key)
+    if not isinstance(team, TeamItem) or team.trust_id != loaded.actor.trust_id:
+        raise NotFound("We could not find that team.")
+    return TrustTeam(loaded.actor, team)
+
+
+def access_audit_reader(req: Caller) -> Loaded:
+    """Someone who may read the audit log: the Trust's information governance lead, or a Trust admin."""
+    loaded = access_staff(req)
+    if not (loaded.actor.is_ig_lead or loaded.actor.is_trust_admin):
+        raise Forbidden("Only information governance and Trust admins can read the audit log.")
     return loaded
 
 

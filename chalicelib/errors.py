@@ -23,6 +23,10 @@ class TeamlineError(Exception):
         self.details = details
         super().__init__(self.message)
 
+    def message_for(self, field: str) -> str | None:
+        """The message to show next to ``field`` (None if this error is not about it)."""
+        return self.message if self.field == field else None
+
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON body for this error: ``{"error": {"code", "message", ["field"]}}``."""
         body: dict[str, Any] = {"code": self.code, "message": self.message}
@@ -140,3 +144,45 @@ class SignInFailed(Unauthenticated):
 
     code = "sign_in_failed"
     default_message = "The details you entered are not right. Check them and try again."
+
+
+class FormInvalid(ValidationError):
+    """Several fields of a form were wrong at once: each is reported, so a form shows all its errors together."""
+
+    def __init__(self, errors: list[TeamlineError]) -> None:
+        super().__init__(errors[0].message, field=errors[0].field)
+        self.errors = list(errors)
+        self.status = max(error.status for error in errors)
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        body["error"]["errors"] = [{"field": e.field, "message": e.message} for e in self.errors]
+        return body
+
+    def message_for(self, field: str) -> str | None:
+        return next((e.message for e in self.errors if e.field == field), None)
+
+
+class Problems:
+    """Collects what is wrong with a form, so every problem is reported at once instead of the first."""
+
+    def __init__(self) -> None:
+        self.found: list[TeamlineError] = []
+
+    def check(self, check: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run one check; a ValidationError is noted (and None returned) rather than raised."""
+        try:
+            return check(*args, **kwargs)
+        except ValidationError as error:
+            self.add(error)
+            return None
+
+    def add(self, error: TeamlineError) -> None:
+        self.found.append(error)
+
+    def raise_any(self) -> None:
+        """Raise what was found: the one error, or all of them together."""
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise FormInvalid(self.found)

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from chalicelib.auth.actor import Actor
 from chalicelib.models.base import MainItem
 from chalicelib.models.conversation import ConversationItem
+from chalicelib.models.people import StaffItem
 from chalicelib.models.team import TeamItem
 
 
@@ -48,3 +49,17 @@ class StaffConversation(NamedTuple):
     team: TeamItem
     role: str
     conversation: ConversationItem
+
+
+class TrustStaff(NamedTuple):
+    """A Trust admin and a staff member of their Trust."""
+
+    actor: Actor
+    staff: StaffItem
+
+
+class TrustTeam(NamedTuple):
+    """A Trust admin and a team of their Trust."""
+
+    actor: Actor
+    team: TeamItem

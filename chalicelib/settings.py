@@ -64,6 +64,9 @@ class Settings:
     #: No DynamoDB call starts later than this into a request (the API function's timeout is 15 s): past
     #: it, Teamline answers its own JSON 503 rather than being killed (a bare 502 from API Gateway).
     request_deadline_seconds: float = 9.0
+    #: How long one DynamoDB attempt may wait for an answer. DynamoDB answers in milliseconds; a test
+    #: tier whose embedded moto server is shared by many processes on a small machine may need more.
+    dynamodb_read_timeout_seconds: float = 2.0
 
     @property
     def deployed(self) -> bool:
@@ -116,6 +119,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         log_level=get("TEAMLINE_LOG_LEVEL", "INFO") or "INFO",
         password_profile=password_profile,
         request_deadline_seconds=_deadline(get("TEAMLINE_REQUEST_DEADLINE_SECONDS")),
+        dynamodb_read_timeout_seconds=_read_timeout(get("TEAMLINE_DYNAMODB_READ_TIMEOUT_SECONDS"), stage),
         push_hosts=push_hosts or DEFAULT_PUSH_HOSTS,
     )
     if settings.deployed:
@@ -140,6 +144,18 @@ def _deadline(value: str | None) -> float:
     if not 1 <= seconds <= 12:
         raise ConfigurationError("TEAMLINE_REQUEST_DEADLINE_SECONDS must be between 1 and 12")
     return seconds
+
+
+def _read_timeout(value: str | None, stage: str) -> float:
+    """A DynamoDB attempt's read timeout: 2 s, or longer only in the local and test stages."""
+    if not value:
+        return 2.0
+    if stage not in NON_DEPLOYED_STAGES:
+        raise ConfigurationError("TEAMLINE_DYNAMODB_READ_TIMEOUT_SECONDS is only for the local and test stages")
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ConfigurationError("TEAMLINE_DYNAMODB_READ_TIMEOUT_SECONDS must be a number of seconds") from exc
 
 
 def deployed_setting_problems(settings: Settings) -> list[str]:

@@ -33,6 +33,7 @@ TARGETS = {
     "send_message.round_trips": ("<=", 2),
     "inbox_page.round_trips": ("<=", 1),
     "conversation_page.round_trips": ("<=", 1),
+    "dashboard_page.round_trips": ("<=", 2),
     "scans": ("<=", 0),
     "cold_start.ratio": ("<=", 1.25),
     "send_message.overhead_ratio": ("<=", 1.5),
@@ -227,6 +228,9 @@ def main() -> int:
     results: dict[str, float] = {}
     try:
         results.update(measure_requests(samples))
+        from scripts.bench_dashboard import measure as measure_dashboard
+
+        results.update(measure_dashboard(max(20, samples // 4)))
     finally:
         dynamodb.stop()
     cold_env_keys = ("TEAMLINE_DYNAMODB_ENDPOINT",)

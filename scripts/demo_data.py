@@ -21,6 +21,7 @@ from chalicelib.services import accounts, invites, sending
 
 DEMO_PASSWORD = "teamline-demo"
 TRUST_ID = "demotrust"
+IG_EMAIL = "iris.grant@northfield.nhs.uk"  # information governance: reads the audit log
 
 
 @dataclass
@@ -130,6 +131,14 @@ def seed(now: datetime) -> Demo:
             staff = required(get_staff(demo.staff[sender]))
             sc = StaffConversation(actor_for(staff, at), team, staff.team_roles[team.team_id], conv)
             sending.do_staff_reply(sc, client_id=str(uuid.uuid4()), body=text, now=at)
+    ig = accounts.do_create_staff(start, admin_actor, email=IG_EMAIL, given_name="Iris", family_name="Grant",
+                                  job_title="Information governance lead")
+    ig.staff.update(actions=[StaffItem.password_hash.set(_demo_hash()), StaffItem.must_change_password.set(False),
+                             StaffItem.is_ig_lead.set(True)])
+    demo.staff[IG_EMAIL] = ig.staff.staff_id
+    from chalicelib.services.counting import recount_all
+
+    recount_all()  # the workload counters: nothing was watching the stream while the demo was seeded
     return demo
 
 

@@ -1,7 +1,7 @@
 """Personas and factories: a small Trust built through the real services.
 
-The world has two teams (X and Y), a lead and a clinician in X, a clinician in Y, a Trust admin,
-and two patients of team X (A and B). The functional tests ask for a persona and get a live session
+The world has two teams (X and Y), a lead and a clinician in X, a clinician in Y, a Trust admin, an
+information governance lead (the audit log, nothing clinical) and two patients of team X (A and B). The functional tests ask for a persona and get a live session
 for it; ``make bench`` measures its hot paths on the same world. It lives in ``scripts/`` because
 the benchmark needs it and scripts never import from ``tests/``.
 
@@ -78,6 +78,11 @@ def build_world(now: datetime) -> World:
         # As if they had already replaced their one-time password (that flow has its own tests).
         created.staff.update(actions=[StaffItem.must_change_password.set(False)])
         world.staff[persona] = created.staff.staff_id
+    # Information governance: reads the audit log, in no team, no admin rights.
+    ig = accounts.do_create_staff(now, admin_actor, email="ig@test.nhs.uk", given_name="Iris", family_name="Governance",
+                                  job_title="Information governance lead")
+    ig.staff.update(actions=[StaffItem.must_change_password.set(False), StaffItem.is_ig_lead.set(True)])
+    world.staff["ig"] = ig.staff.staff_id
     lead = required(get_staff(world.staff["lead_x"]))
     for persona, given, dob in (("patient_a", "Alice", "2009-04-01"), ("patient_b", "Bob", "2008-09-12")):
         st = StaffTeam(actor_for(lead, now), team_x, "lead", {})

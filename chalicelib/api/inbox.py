@@ -27,6 +27,8 @@ bp = Blueprint(__name__)
 def home(req: RequestContext) -> Page | Redirect:
     actor = access_staff(req).actor
     teams = inbox.staff_teams(actor)
+    if not teams and (actor.is_trust_admin or actor.is_ig_lead):  # their work is the admin pages or the audit log
+        return Redirect("/admin" if actor.is_trust_admin else "/admin/audit", 302)
     if len(teams) == 1 and not actor.is_trust_admin and req.query("password_changed") is None:
         return Redirect(f"/staff/teams/{teams[0]['team_id']}", 302)
     return Page("staff/home.html", {"teams": teams, "password_changed": req.query("password_changed") == "1"})

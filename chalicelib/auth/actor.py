@@ -36,6 +36,11 @@ class Actor(NamedTuple):
         return bool(self.staff and self.staff.is_trust_admin)
 
     @property
+    def is_ig_lead(self) -> bool:
+        """Information governance: may read the audit log (and nothing clinical, unless a team role says so)."""
+        return bool(self.staff and self.staff.is_ig_lead)
+
+    @property
     def team_roles(self) -> dict[str, str]:
         return dict(self.staff.team_roles or {}) if self.staff else {}
 

@@ -55,6 +55,9 @@ class AuditEventType(enum.StrEnum):
     AUDIT_VIEWED = "audit.viewed"
     PUSH_SUBSCRIBED = "push.subscribed"
     PUSH_UNSUBSCRIBED = "push.unsubscribed"
+    AUDIT_EXPORTED = "audit.exported"
+    TEAM_UPDATED = "team.updated"
+    STAFF_ACCESS_CHANGED = "staff.access_changed"
 
 
 class AuditEvent(AuditItem):

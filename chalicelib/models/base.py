@@ -32,7 +32,7 @@ class _Meta:
     # request deadline (models.db.deadline) no attempt starts after it, so the worst case is the deadline
     # plus one attempt (connect + read), inside the API function's timeout.
     connect_timeout_seconds = 1
-    read_timeout_seconds = 2
+    read_timeout_seconds = _settings.dynamodb_read_timeout_seconds
     max_retry_attempts = 2
     billing_mode = "PAY_PER_REQUEST"
 

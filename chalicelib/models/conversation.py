@@ -97,6 +97,7 @@ class MessageItem(MainItem, discriminator="message"):
     auto_kind = UnicodeAttribute(null=True)
     #: For a patient message that triggered an auto-reply: that reply's sort key.
     auto_reply_sk = UnicodeAttribute(null=True)
+    answers_since = UTCDateTimeAttribute(null=True)  # a staff reply that answered: since when it waited (reply_by: due)
 
 
 class ClientMessageItem(MainItem, discriminator="client_message"):

@@ -114,6 +114,21 @@ def known_device(device_hash: str) -> tuple[str, str]:
     return f"KNOWNDEV#{device_hash}", META
 
 
+def team_stats_pk(team_id: str) -> str:
+    """A team's workload counters: one partition, sorted by local day, so a month is one Query."""
+    return f"STATS#{team_id}"
+
+
+def team_stats_sk(day_iso: str, part: str) -> str:
+    """One local day's counters of one part (``COUNTS`` from the stream, ``OVERDUE`` from the sweep)."""
+    return f"DAY#{day_iso}#{part}"
+
+
+def team_stats_range(first_iso: str, last_iso: str) -> tuple[str, str]:
+    """The sort-key bounds (BETWEEN, inclusive) taking in every part of every day from ``first`` to ``last``."""
+    return f"DAY#{first_iso}", f"DAY#{last_iso}#~"
+
+
 # --- secondary index partitions -------------------------------------------------------------
 
 ALL_TRUSTS = "TRUSTS"  # gsi1 partition listing every Trust (for jobs that walk all teams)
@@ -173,6 +188,11 @@ def due_upto(now: datetime) -> str:
 def by_name_sk(family: str, given: str, item_id: str) -> str:
     """Alphabetical order of people (a team's patients on gsi3, a Trust's staff on gsi1)."""
     return f"{family.lower()}#{given.lower()}#{item_id}"
+
+
+def by_name_prefix(family: str, given: str = "") -> str:
+    """The start of ``by_name_sk`` for everyone with this family name (and a given name starting so)."""
+    return f"{family.lower()}#{given.lower()}"
 
 
 def team_name_sk(name: str, team_id: str) -> str:

@@ -27,6 +27,8 @@ class StaffItem(MainItem, discriminator="staff"):
     job_title = UnicodeAttribute(default="")
     password_hash = UnicodeAttribute()
     is_trust_admin = BooleanAttribute(default=False)
+    #: Information governance: reads the audit log; no clinical access and no admin rights come with it.
+    is_ig_lead = BooleanAttribute(default=False)
     #: {team_id: "clinician" | "lead"}; authoritative for what this person may see.
     team_roles = JSONAttribute(default=dict)
     must_change_password = BooleanAttribute(default=False)
@@ -173,6 +175,12 @@ def trust_staff(trust_id: str) -> list[StaffItem]:
     """All staff of a Trust by family name (one Query on gsi1)."""
     with storage():
         return [s for s in StaffItem.by_gsi1.query(keys.trust_staff(trust_id)) if isinstance(s, StaffItem)]
+
+
+def patients_by_id(patient_ids: set[str]) -> dict[str, PatientItem]:
+    """Patients by id (one BatchGetItem per 100); ids that are not patients are left out."""
+    found = batch_get([keys.patient(p) for p in sorted(patient_ids)])
+    return {p: item for p in patient_ids if isinstance(item := found.get(keys.patient(p)), PatientItem)}
 
 
 def names_of(staff_ids: set[str], patient_ids: set[str]) -> dict[str, str]:

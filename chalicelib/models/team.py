@@ -24,6 +24,8 @@ class TrustItem(MainItem, discriminator="trust"):
     trust_id = UnicodeAttribute()
     name = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    #: The Trust's own timezone: the audit log shows times in it (teams keep their own in their policy).
+    timezone = UnicodeAttribute(default="Europe/London")
 
 
 class TeamItem(MainItem, discriminator="team"):
@@ -81,6 +83,13 @@ def new_member(team_id: str, staff_id: str, *, role: str, display_name: str, job
 def member_key(team_id: str, staff_id: str) -> TeamMemberItem:
     """A roster entry by key only (to delete it)."""
     return TeamMemberItem(*keys.team_member(team_id, staff_id))
+
+
+def details_actions(team_id: str, name: str, description: str, phone: str) -> list[Any]:
+    """Update actions for a team's name, description and shared phone (its place in the Trust's list follows
+    the name; the policy version goes up, since the cached policy holds the name)."""
+    return [TeamItem.name.set(name), TeamItem.description.set(description), TeamItem.phone.set(phone),
+            TeamItem.gsi1sk.set(keys.team_name_sk(name, team_id)), TeamItem.policy_version.add(1)]
 
 
 def overdue_answered() -> list[Any]:

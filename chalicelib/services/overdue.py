@@ -56,6 +56,9 @@ def sweep_team(team: TeamItem, now: datetime) -> tuple[int, int]:
     marked = sum(1 for conv in due if not conv.overdue and _mark(team, conv, now))
     if marked or int(team.overdue_count or 0) != len(due):
         team_store.set_overdue_count(team, len(due))
+    from chalicelib.services.counting import record_overdue  # loaded by the job only, not at the API's cold start
+
+    record_overdue(team, now, len(due))  # the workload dashboard's overdue count over time
     return marked, len(due)
 
 

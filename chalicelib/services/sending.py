@@ -184,6 +184,8 @@ def _commit_staff_reply(sc: StaffConversation, conv: ConversationItem, draft: _D
     unseen = rules.unseen_patient_message(conv.state, store.cursor_time(seen_upto))
     step = rules.staff_reply(conv.state, at=at, preview=preview(draft.text), staff_id=sc.actor.id,
                              staff_label=staff_label(sc.actor), unseen=unseen)
+    if not unseen and conv.waiting_since is not None:  # it answers what was waiting: the dashboard's reply time
+        message.answers_since, message.reply_by = conv.waiting_since, conv.reply_by
     with db.transaction() as tx:
         tx.save(store.new_guard(conv, draft.client_id, message, draft.digest),
                 condition=store.ClientMessageItem.pk.does_not_exist(), return_values="ALL_OLD")

@@ -23,7 +23,14 @@ def _push(images: list[dict[str, Any]], now: datetime) -> Any:
     return handle_new_images(images, now=now, send=default_send)
 
 
-CONSUMERS: list[Consumer] = [_push]
+def _counters(images: list[dict[str, Any]], now: datetime) -> Any:
+    """The workload dashboard's per-team, per-day counters (each stored item counted once)."""
+    from chalicelib.services.counting import count_inserts
+
+    return count_inserts(images, now)
+
+
+CONSUMERS: list[Consumer] = [_push, _counters]
 
 
 def handle_inserts(images: list[dict[str, Any]], now: datetime, consumers: list[Consumer] | None = None) -> list[Any]:

@@ -51,6 +51,7 @@ def base_context(req: Any) -> dict[str, Any]:
             "name": actor.display_name,
             "first_name": actor.first_name,
             "is_trust_admin": actor.is_trust_admin,
+            "is_ig_lead": actor.is_ig_lead,
             "team_roles": actor.team_roles,
         }
     else:

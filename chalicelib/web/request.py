@@ -60,7 +60,7 @@ class RouteSpec(NamedTuple):
 
     path: str
     methods: tuple[str, ...]
-    kind: str  # page | api | asset
+    kind: str  # page | api | asset | download (a file a signed-in person's browser saves, e.g. CSV)
     auth: str  # public | patient | staff | lead | admin | signed_in
     summary: str
     request_schema: dict[str, Any] | None = None

@@ -21,6 +21,10 @@ os.environ.update({
     "TEAMLINE_MAIN_TABLE": "faults-main",
     "TEAMLINE_AUDIT_TABLE": "faults-audit",
     "TEAMLINE_REQUEST_DEADLINE_SECONDS": "3",
+    # The embedded moto server answers one request at a time and is shared by up to a dozen processes
+    # here: on a busy 2-core machine an answer can take seconds. "DynamoDB stopped answering" is
+    # simulated by the fault hooks, not by this timeout.
+    "TEAMLINE_DYNAMODB_READ_TIMEOUT_SECONDS": "20",
 })
 
 # Then Teamline's own botocore hooks (round-trip counter, request deadline), then the fault hooks after

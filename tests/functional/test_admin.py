@@ -37,11 +37,15 @@ def _create_staff(api, world, email="nina@test.nhs.uk", **extra):
     return api.post("/admin/staff", "admin", form=form)
 
 
-def test_only_a_trust_admin_reaches_the_admin_page(api, world):
+def test_only_a_trust_admin_reaches_the_admin_pages_and_the_admin_lands_on_them(api, world):
     page = api.get("/admin", "admin")
     assert page.status_code == 200
-    assert "Team X Diabetes" in page_text(page) and "Lena Staff" in page_text(page)
-    for persona in ("lead_x", "clinician_x", "clinician_y", "patient_a"):
+    assert "Test Trust" in page_text(page) and "2 teams" in page_text(page)
+    assert "Team X Diabetes" in page_text(api.get("/admin/teams", "admin"))
+    assert "Lena Staff" in page_text(api.get("/admin/staff", "admin"))
+    landing = api.get("/staff", "admin")  # not "You are not in a team yet"
+    assert landing.status_code == 302 and landing.headers["Location"] == "/admin"
+    for persona in ("lead_x", "clinician_x", "clinician_y", "patient_a", "ig"):
         assert api.get("/admin", persona).status_code == 403, persona
         assert api.post("/admin/teams", persona, form={"name": "Sneaky"}).status_code == 403, persona
     anonymous = api.get("/admin")
@@ -52,8 +56,9 @@ def test_only_a_trust_admin_reaches_the_admin_page(api, world):
 def test_admin_creates_a_team_and_it_is_audited(api, world):
     response = api.post("/admin/teams", "admin", form={"name": "  Renal   Young People ", "phone": "020 7946 0003",
                                                        "description": "Kidney care"})
-    assert response.status_code == 303 and response.headers["Location"] == "/admin?created=team"
     team = next(t for t in accounts.list_trust_teams(world.trust_id) if t.name == "Renal Young People")
+    assert response.status_code == 303 and response.headers["Location"] == f"/admin/teams/{team.team_id}?done=created"
+    assert "Team added." in page_text(api.get(response.headers["Location"], "admin"))
     assert team.phone == "020 7946 0003" and team.trust_id == world.trust_id
     created = [e for e in _admin_events(world) if e.event_type == "team.created" and e.team_id == team.team_id]
     assert len(created) == 1
@@ -76,7 +81,8 @@ def test_admin_creates_staff_and_sees_a_one_time_password_once(api, world):
     assert staff.team_roles == {world.team_x: "clinician"}
     assert verify_password(staff.password_hash, otp)
     assert storage.member(world.team_x, staff.staff_id).role == "clinician"
-    assert otp not in page_text(api.get("/admin", "admin"))
+    assert otp not in page_text(api.get("/admin/staff", "admin"))
+    assert otp not in page_text(api.get(f"/admin/staff/{staff.staff_id}", "admin"))
     assert otp not in storage.everything_stored()
     created = [e for e in _admin_events(world) if e.event_type == "staff.created"
                and e.detail["staff_id"] == staff.staff_id]
@@ -156,9 +162,15 @@ def test_changing_a_password_checks_the_current_one_and_the_new_ones(api, world,
 
 def test_admin_gives_a_clinician_a_role_in_another_team(api, world):
     assert api.get(f"/staff/teams/{world.team_x}", "clinician_y").status_code == 404
-    response = api.post(f"/admin/staff/{world.staff['clinician_y']}/roles", "admin",
-                        form={"team_id": world.team_x, "role": "clinician"})
-    assert response.status_code == 303 and response.headers["Location"] == "/admin?updated=roles"
+    form = {"team_id": world.team_x, "role": "clinician"}
+    asked = api.post(f"/admin/staff/{world.staff['clinician_y']}/roles", "admin", form=form)
+    assert asked.status_code == 200  # a grant of access: first, what it will allow
+    assert "Give Yasmin Staff access to Team X Diabetes?" in page_text(asked)
+    assert "read and reply to every conversation" in page_text(asked)
+    assert storage.member(world.team_x, world.staff["clinician_y"]) is None  # nothing changed yet
+    response = api.post(f"/admin/staff/{world.staff['clinician_y']}/roles", "admin", form={**form, "confirm": "yes"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/admin/staff/{world.staff['clinician_y']}?done=roles"
     assert api.get(f"/staff/teams/{world.team_x}", "clinician_y").status_code == 200
     assert storage.member(world.team_x, world.staff["clinician_y"]).role == "clinician"
     changed = [e for e in _admin_events(world) if e.event_type == "staff.role_changed"]
@@ -183,7 +195,7 @@ def test_a_clinician_removed_from_a_team_can_no_longer_open_its_inbox(api, world
 
 def test_a_role_must_be_clinician_or_lead_in_a_team_of_the_trust(api, world):
     for form in ({"team_id": world.team_x, "role": "consultant"}, {"team_id": "nosuchteam", "role": "clinician"}):
-        response = api.post(f"/admin/staff/{world.staff['clinician_y']}/roles", "admin", form=form)
+        response = api.post(f"/admin/staff/{world.staff['clinician_y']}/roles", "admin", form={**form, "confirm": "yes"})
         assert response.status_code == 400, form
     assert storage.staff(world.staff["clinician_y"]).team_roles == {world.team_y: "clinician"}
 
@@ -191,7 +203,11 @@ def test_a_role_must_be_clinician_or_lead_in_a_team_of_the_trust(api, world):
 def test_a_password_reset_ends_their_sessions_and_gives_a_new_one_time_password(api, world, new_browser):
     staff_id = world.staff["clinician_x"]
     assert api.get("/api/me", "clinician_x").status_code == 200
-    response = api.post(f"/admin/staff/{staff_id}/password-reset", "admin")
+    asked = api.post(f"/admin/staff/{staff_id}/password-reset", "admin", form={})  # not confirmed: it asks
+    assert asked.status_code == 200 and "Reset Carl Staff&#39;s password?" in page_text(asked)
+    assert "signed out on every device" in page_text(asked)
+    assert api.get("/api/me", "clinician_x").status_code == 200 and storage.staff(staff_id).must_change_password is False
+    response = api.post(f"/admin/staff/{staff_id}/password-reset", "admin", form={"confirm": "yes"})
     assert response.status_code == 200
     assert "Password reset for Carl Staff" in page_text(response)
     otp = _otp(response)
@@ -208,10 +224,11 @@ def test_an_admin_cannot_reach_staff_of_another_trust(api, world):
     _, other_admin = accounts.do_bootstrap_trust(NOW, trust_name="Other Trust", email="admin@other.nhs.uk",
                                                  given_name="Olga", family_name="Other", password=PASSWORD,
                                                  trust_id="trust2")
-    reset = api.post(f"/admin/staff/{other_admin.staff_id}/password-reset", "admin")
+    reset = api.post(f"/admin/staff/{other_admin.staff_id}/password-reset", "admin", form={"confirm": "yes"})
     assert reset.status_code == 404
+    assert api.get(f"/admin/staff/{other_admin.staff_id}", "admin").status_code == 404
     roles = api.post(f"/admin/staff/{other_admin.staff_id}/roles", "admin", form={"team_id": world.team_x,
                                                                                  "role": "clinician"})
     assert roles.status_code == 404
     assert storage.staff(other_admin.staff_id).team_roles == {}
-    assert "Olga" not in page_text(api.get("/admin", "admin"))
+    assert "Olga" not in page_text(api.get("/admin/staff", "admin"))

@@ -17,10 +17,12 @@ from tests.support import storage
 from tests.support.http import body_json, page_text
 
 NEW_PASSWORD = "lighthouse keeper 42"
+CONFIRM = {"confirm": "yes"}  # the admin pages ask first (what will happen), then act
 
 
 def _give_role(api, world, persona: str, team: str, role: str = "clinician"):
-    return api.post(f"/admin/staff/{world.staff[persona]}/roles", "admin", form={"team_id": team, "role": role})
+    return api.post(f"/admin/staff/{world.staff[persona]}/roles", "admin",
+                    form={"team_id": team, "role": role, "confirm": "yes"})
 
 
 def _patient_in_team_y(api, world, new_browser) -> str:
@@ -89,7 +91,7 @@ def test_a_deactivated_account_is_signed_out_at_once_and_leaves_every_team(api, 
     send_as_patient(world, "patient_a", "Hello", NOW)
     api.post(f"/staff/teams/{world.team_x}/patients/{world.patients['patient_a']}/claim", "clinician_x")
     assert api.get("/api/me", "clinician_x").status_code == 200
-    response = api.post(f"/admin/staff/{world.staff['clinician_x']}/deactivate", "admin")
+    response = api.post(f"/admin/staff/{world.staff['clinician_x']}/deactivate", "admin", form=CONFIRM)
     assert response.status_code == 303
     assert api.get("/api/me", "clinician_x").status_code == 401
     staff = storage.staff(world.staff["clinician_x"])
@@ -104,14 +106,14 @@ def test_a_deactivated_clinician_cannot_sign_in(api, world, new_browser):
     from scripts.world import PASSWORD, give_password
 
     give_password(world, "clinician_x")
-    api.post(f"/admin/staff/{world.staff['clinician_x']}/deactivate", "admin")
+    api.post(f"/admin/staff/{world.staff['clinician_x']}/deactivate", "admin", form=CONFIRM)
     assert new_browser().staff_sign_in("clinician_x@test.nhs.uk", PASSWORD).status_code == 401
 
 
 def test_an_admin_cannot_deactivate_themselves_or_someone_of_another_trust(api, world):
-    assert api.post(f"/admin/staff/{world.staff['admin']}/deactivate", "admin").status_code == 409
-    assert api.post("/admin/staff/01aaaaaaaaaaaaaaaaaaaaaaaa/deactivate", "admin").status_code == 404
-    assert api.post(f"/admin/staff/{world.staff['clinician_x']}/deactivate", "lead_x").status_code == 403
+    assert api.post(f"/admin/staff/{world.staff['admin']}/deactivate", "admin", form=CONFIRM).status_code == 409
+    assert api.post("/admin/staff/01aaaaaaaaaaaaaaaaaaaaaaaa/deactivate", "admin", form=CONFIRM).status_code == 404
+    assert api.post(f"/admin/staff/{world.staff['clinician_x']}/deactivate", "lead_x", form=CONFIRM).status_code == 403
     assert storage.staff(world.staff["clinician_x"]).active is True
 
 

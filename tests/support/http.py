@@ -207,6 +207,16 @@ class Browser:
 _ERROR_SUMMARY = re.compile(r'nhsuk-error-summary__list">\s*<li>\s*<a [^>]*>\s*(.*?)\s*</a>', re.S)
 
 
+_ERROR_SUMMARY_LIST = re.compile(r'nhsuk-error-summary__list">(.*?)</ul>', re.S)
+_ERROR_ITEM = re.compile(r'<a [^>]*href="#([^"]*)"[^>]*>\s*(.*?)\s*</a>', re.S)
+
+
+def error_summary_items(response: Any) -> list[tuple[str, str]]:
+    """Every (field id, message) in a page's error summary, in order; empty when there is none."""
+    found = _ERROR_SUMMARY_LIST.search(page_text(response))
+    return _ERROR_ITEM.findall(found.group(1)) if found else []
+
+
 def error_summary(response: Any) -> str | None:
     """The message in a page's error summary ("There is a problem"), or None."""
     found = _ERROR_SUMMARY.search(page_text(response))
@@ -256,6 +266,9 @@ def route_body(template: str, world: World) -> dict[str, Any]:
         "/admin/staff": {"given_name": "Mat", "family_name": "Rix", "email": f"m{uuid.uuid4().hex[:8]}@test.nhs.uk",
                          "team_id": world.team_x, "role": "clinician"},
         "/admin/staff/{staff_id}/roles": {"team_id": world.team_x, "role": "clinician"},
+        "/admin/teams/{team_id}": {"name": "Team X Diabetes", "phone": "020 7946 0001"},
+        "/admin/staff/{staff_id}/password-reset": {"confirm": "yes"},
+        "/admin/staff/{staff_id}/deactivate": {"confirm": "yes"},
         "/api/push/subscriptions": {"device_id": MATRIX_DEVICE, "endpoint": "https://push.invalid/send/abc",
                                     "keys": {"p256dh": _P256DH, "auth": _AUTH}},
     }

@@ -235,3 +235,13 @@ def team_conversations(team_id: str) -> list[ConversationItem]:
     from chalicelib.models.conversation import team_patients
 
     return team_patients(team_id)
+
+
+# --- workload counters -----------------------------------------------------------------------------------
+
+
+def team_days(team_id: str, first: Any, last: Any) -> list[Any]:
+    """A team's workload counters for each day from ``first`` to ``last`` that has any (``DayFigures``)."""
+    from chalicelib.models.stats import team_days as read
+
+    return read(team_id, first, last)

@@ -1,0 +1,177 @@
+"""Every audit event in plain words, for the people who read the audit log (an IG lead, a Trust admin).
+
+Each event type has a label (what kind of thing happened, for the search's "kind" list) and a sentence
+built from the names of the people and team involved: "Sam Okafor assigned Ellie Newcomer's
+conversation to Jess Morgan". Rows hold ids and codes only; the names are looked up when the log is
+read. Every ``AuditEventType`` must have an entry here (a test fails on a new type without one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+from chalicelib.models.audit import AuditEventType as E
+
+
+class Words(NamedTuple):
+    """The names an event's sentence is made of."""
+
+    actor: str  # who did it ("Teamline" for the system, "Someone" for a failed sign-in to no account)
+    patient: str  # whose data it touched ("a patient" when unknown)
+    team: str  # which team ("a team" when unknown)
+    detail: Mapping[str, Any]
+    name: Callable[[Any], str]  # a staff or patient id in the detail -> their name
+    team_name: Callable[[Any], str]  # a team id in the detail -> its name
+
+
+class EventWords(NamedTuple):
+    """What kind of thing an event is, and the sentence that says what happened."""
+
+    label: str
+    sentence: Callable[[Words], str]
+
+
+def _role(role: Any) -> str:
+    return "a team lead" if role == "lead" else "a clinician"
+
+
+def _roles(w: Words) -> str:
+    roles = w.detail.get("roles") or {}
+    parts = [f"{_role(role)} in {w.team_name(team)}" for team, role in sorted(roles.items())]
+    if w.detail.get("trust_admin"):
+        parts.append("a Trust admin")
+    return f" as {', '.join(parts)}" if parts else ""
+
+
+def _role_changed(w: Words) -> str:
+    staff = w.name(w.detail.get("staff_id"))
+    if w.detail.get("role") is None:
+        return f"{w.actor} removed {staff} from {w.team}"
+    return f"{w.actor} made {staff} {_role(w.detail.get('role'))} in {w.team}"
+
+
+def _sign_in_failed(w: Words) -> str:
+    if w.detail.get("account") == "unknown":
+        return "Someone tried to sign in to an account that does not exist"
+    return f"Someone tried to sign in as {w.actor} and got the password wrong"
+
+
+def _message(w: Words) -> str:
+    if w.actor == w.patient:
+        auto = " and got an automatic reply" if w.detail.get("auto_reply") else ""
+        return f"{w.patient} sent a message to {w.team}{auto}"
+    return f"{w.actor} replied to {w.patient} for {w.team}"
+
+
+def _assigned(w: Words) -> str:
+    before, after = w.detail.get("from"), w.detail.get("to")
+    if after is None:
+        why = " because they left the team" if w.detail.get("reason") == "left_team" else ""
+        return f"{w.name(before)} no longer holds {w.patient}'s conversation with {w.team}{why}"
+    if w.name(after) == w.actor:
+        return f"{w.actor} took {w.patient}'s conversation with {w.team}"
+    return f"{w.actor} assigned {w.patient}'s conversation with {w.team} to {w.name(after)}"
+
+
+def _away_cleared(w: Words) -> str:
+    why = " because they left the team" if w.detail.get("reason") == "left_team" else ""
+    return f"{w.actor} ended {w.name(w.detail.get('staff_id'))}'s away period in {w.team}{why}"
+
+
+def _access(w: Words) -> str:
+    staff = w.name(w.detail.get("staff_id"))
+    changes = []
+    for key, what in (("trust_admin", "a Trust admin"), ("ig_lead", "information governance (audit log)")):
+        if key in w.detail:
+            changes.append(f"gave {staff} {what} access" if w.detail[key] else f"removed {staff}'s {what} access")
+    return f"{w.actor} {' and '.join(changes)}" if changes else f"{w.actor} changed {staff}'s access"
+
+
+def _invited(w: Words) -> str:
+    if w.detail.get("purpose") not in (None, "join"):
+        return f"{w.actor} gave {w.patient} a new code to join {w.team}"
+    return f"{w.actor} invited {w.patient} to join {w.team}"
+
+
+DESCRIPTIONS: dict[str, EventWords] = {
+    E.TRUST_ADMIN_CREATED: EventWords("Trust set up", lambda w: (
+        f"Teamline was set up for the Trust, with {w.name(w.detail.get('staff_id'))} as its first Trust admin")),
+    E.TEAM_CREATED: EventWords("Team created", lambda w: f"{w.actor} created the team {w.team}"),
+    E.TEAM_UPDATED: EventWords("Team name or phone changed", lambda w: (
+        f"{w.actor} changed {w.team}'s {' and '.join(w.detail.get('changed') or ['details'])}")),
+    E.STAFF_CREATED: EventWords("Staff account created", lambda w: (
+        f"{w.actor} created an account for {w.name(w.detail.get('staff_id'))}{_roles(w)}")),
+    E.STAFF_ROLE_CHANGED: EventWords("Staff role changed", _role_changed),
+    E.STAFF_ACCESS_CHANGED: EventWords("Trust admin or IG access changed", _access),
+    E.STAFF_PASSWORD_RESET: EventWords("Staff password reset", lambda w: (
+        f"{w.actor} reset {w.name(w.detail.get('staff_id'))}'s password")),
+    E.STAFF_PASSWORD_CHANGED: EventWords("Staff password changed", lambda w: f"{w.actor} changed their password"),
+    E.STAFF_DEACTIVATED: EventWords("Staff account deactivated", lambda w: (
+        f"{w.actor} deactivated {w.name(w.detail.get('staff_id'))}'s account")),
+    E.STAFF_SIGNED_IN: EventWords("Staff signed in", lambda w: f"{w.actor} signed in"),
+    E.STAFF_SIGN_IN_FAILED: EventWords("Staff sign-in failed", _sign_in_failed),
+    E.PATIENT_SIGNED_IN: EventWords("Patient signed in", lambda w: f"{w.actor} signed in"),
+    E.PATIENT_SIGN_IN_FAILED: EventWords("Patient sign-in failed", _sign_in_failed),
+    E.SIGNED_OUT: EventWords("Signed out", lambda w: f"{w.actor} signed out"),
+    E.SIGNED_OUT_EVERYWHERE: EventWords("Signed out of every device", lambda w: (
+        f"{w.actor} signed out of every device ({w.detail.get('sessions', 0)} signed in)")),
+    E.PATIENT_INVITED: EventWords("Patient invited", _invited),
+    E.PATIENT_REINVITED: EventWords("Patient given a new code", lambda w: (
+        f"{w.actor} gave {w.patient} a new code to join {w.team}")),
+    E.INVITE_ACCEPTED: EventWords("Invitation accepted", lambda w: f"{w.patient} joined {w.team}"),
+    E.INVITATION_DECLINED: EventWords("Invitation declined", lambda w: (
+        f"{w.actor} said no to joining {w.team}")),
+    E.ACCOUNT_RECOVERY_ISSUED: EventWords("Account recovery code given", lambda w: (
+        f"{w.actor} gave {w.patient} a code to choose a new password ({w.team})")),
+    E.ACCOUNT_RECOVERED: EventWords("Account recovered", lambda w: (
+        f"{w.patient} chose a new password with a code from {w.name(w.detail.get('issued_by'))}")),
+    E.PATIENT_DISCHARGED: EventWords("Patient discharged", lambda w: (
+        f"{w.actor} discharged {w.patient} from {w.team}")),
+    E.MESSAGE_SENT: EventWords("Message sent", _message),
+    E.CONVERSATION_VIEWED: EventWords("Conversation read", lambda w: (
+        f"{w.actor} read {w.patient}'s conversation with {w.team}")),
+    E.CONVERSATION_OVERDUE: EventWords("Conversation overdue", lambda w: (
+        f"{w.patient}'s conversation with {w.team} went past its reply-by time")),
+    E.CONVERSATION_ASSIGNED: EventWords("Conversation assigned", _assigned),
+    E.CONVERSATION_URGENCY_CHANGED: EventWords("Conversation marked urgent or not", lambda w: (
+        f"{w.actor} marked {w.patient}'s conversation with {w.team} "
+        f"{'urgent' if w.detail.get('urgent') else 'as not urgent'}")),
+    E.POLICY_CHANGED: EventWords("Opening hours changed", lambda w: (
+        f"{w.actor} changed {w.team}'s opening hours, closures or reply target")),
+    E.AUTO_REPLIES_CHANGED: EventWords("Automatic replies changed", lambda w: (
+        f"{w.actor} changed {w.team}'s automatic replies")),
+    E.AWAY_SET: EventWords("Away period set", lambda w: (
+        f"{w.actor} set {w.name(w.detail.get('staff_id'))} as away from {w.team}, "
+        f"covered by {w.name(w.detail.get('cover_id'))}")),
+    E.AWAY_CLEARED: EventWords("Away period ended", _away_cleared),
+    E.AUDIT_VIEWED: EventWords("Audit log searched", lambda w: f"{w.actor} searched the audit log"),
+    E.AUDIT_EXPORTED: EventWords("Audit log downloaded", lambda w: (
+        f"{w.actor} downloaded {w.detail.get('rows', 0)} audit log events as a spreadsheet")),
+    E.PUSH_SUBSCRIBED: EventWords("Notifications turned on", lambda w: (
+        f"{w.actor} turned on notifications on a device")),
+    E.PUSH_UNSUBSCRIBED: EventWords("Notifications turned off", lambda w: (
+        f"{w.actor} turned off notifications on a device")),
+}
+
+
+def label(event_type: str) -> str:
+    """What kind of thing an event is, in a few words."""
+    found = DESCRIPTIONS.get(event_type)
+    return found.label if found else event_type
+
+
+def describe(event_type: str, words: Words) -> str:
+    """The event as a sentence (a type this release does not know, from a newer one, is named as stored)."""
+    found = DESCRIPTIONS.get(event_type)
+    if found is None:
+        return f"{words.actor}: {event_type}"
+    try:
+        return found.sentence(words)
+    except (AttributeError, TypeError, KeyError):  # a row older than its detail's current shape
+        return f"{words.actor}: {found.label.lower()}"
+
+
+def kinds() -> list[tuple[str, str]]:
+    """Every event type and its label, by label (the search's "kind" list)."""
+    return sorted(((str(t), w.label) for t, w in DESCRIPTIONS.items()), key=lambda pair: pair[1].lower())
