@@ -56,7 +56,7 @@ def to_response(req: RequestContext, result: Any) -> Response:
 
 def error_result(req: RequestContext, error: TeamlineError) -> Any:
     """What a route answers for ``error``: JSON for the API; for pages a redirect to sign in, or an error page."""
-    if req.spec.kind != "page":
+    if req.spec.kind not in ("page", "download"):  # a download (a calendar file) fails like the page it is on
         return error_json(error)
     if isinstance(error, PasswordChangeRequired):
         return Redirect("/staff/password", 302 if req.method == "GET" else 303)

@@ -3,6 +3,7 @@
 import { initAll } from "./nhsuk-frontend.min.js";
 import { startCompose } from "./outbox.js";
 import { startPushPanel } from "./push.js";
+import { forgetDrafts, startTeamwork } from "./teamwork.js";
 
 document.documentElement.classList.remove("no-js");
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
@@ -66,5 +67,8 @@ if (pushPanel) startPushPanel(pushPanel);
 document.querySelectorAll('form[action="/sign-out"], form[action="/p/account/sign-out-everywhere"]').forEach((form) => {
   form.addEventListener("submit", () => {
     navigator.serviceWorker?.controller?.postMessage({ type: "signed-out" });
+    forgetDrafts();
   });
 });
+
+startTeamwork();

@@ -15,6 +15,7 @@ const SHELL = [
   `/static/app.js?v=${VERSION}`,
   `/static/outbox.js?v=${VERSION}`,
   `/static/push.js?v=${VERSION}`,
+  `/static/teamwork.js?v=${VERSION}`,
   `/static/nhsuk-frontend.min.js?v=${VERSION}`,
   `/static/icon-192.png?v=${VERSION}`,
   "/manifest.webmanifest",
