@@ -172,6 +172,15 @@ def status_of(state: ConversationState) -> str:
     return "assigned" if state.assigned_staff_id else "new"
 
 
+def status_view(state: ConversationState) -> str | None:
+    """The status list the conversation is in: its status, except that a new conversation nobody has written
+    in yet (the patient has only just joined) waits in no list, so Unassigned holds only what needs someone."""
+    if state.discharged:
+        return None
+    status = status_of(state)
+    return None if status == "new" and state.last_patient_at is None else status
+
+
 def assign(state: ConversationState, staff_id: str, staff_label: str) -> Change:
     """Give the conversation to ``staff_id`` (claim, assign to a colleague, reassign, or routing by the rota).
 
@@ -235,7 +244,8 @@ def views_of(state: ConversationState) -> frozenset[str]:
     if state.discharged:
         return frozenset()
     status = status_of(state)
-    views = {status}
+    bucket = status_view(state)
+    views = {bucket} if bucket else set()
     if state.assigned_staff_id and status != "closed":
         views.add(f"mine#{state.assigned_staff_id}")
     if state.escalated_to and status != "closed":

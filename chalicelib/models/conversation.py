@@ -27,7 +27,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from chalicelib.domain.conversation import Change, ConversationState, apply, status_of
+from chalicelib.domain.conversation import Change, ConversationState, apply, status_of, status_view
 from chalicelib.errors import ValidationError
 from chalicelib.ids import new_id
 from chalicelib.models import keys
@@ -134,8 +134,6 @@ def new_conversation(team_id: str, patient_id: str, *, patient_name: str, family
         gsi1sk=keys.inbox_sk(False, now, patient_id),
         gsi3pk=keys.team_patients(team_id),
         gsi3sk=keys.by_name_sk(family_name, given_name, patient_id),
-        gsi5pk=keys.team_view(team_id, "new"),
-        gsi5sk=keys.inbox_sk(False, now, patient_id),
     )
 
 
@@ -196,10 +194,13 @@ def _index_values(state: ConversationState, patient_id: str, team_id: str) -> tu
     if state.discharged:  # kept for the record (and the patient list, gsi3), in no working list
         return {}, ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi4pk", "gsi4sk", "gsi5pk", "gsi5sk", "gsi6pk", "gsi6sk"]
     inbox = keys.inbox_sk(state.waiting_since is not None, state.last_activity_at or _EPOCH, patient_id)
-    status = status_of(state)
-    values: dict[str, Any] = {"gsi1pk": keys.team_inbox(team_id), "gsi1sk": inbox,
-                              "gsi5pk": keys.team_view(team_id, status), "gsi5sk": inbox}
+    status, bucket = status_of(state), status_view(state)
+    values: dict[str, Any] = {"gsi1pk": keys.team_inbox(team_id), "gsi1sk": inbox}
     clear: list[str] = []
+    if bucket:
+        values.update(gsi5pk=keys.team_view(team_id, bucket), gsi5sk=inbox)
+    else:
+        clear += ["gsi5pk", "gsi5sk"]
     if state.waiting_since is not None and state.reply_by is not None:
         values.update(gsi2pk=keys.team_due(team_id), gsi2sk=keys.due_sk(state.reply_by, patient_id))
     elif status == "closed" and state.follow_up_at is not None:
