@@ -172,13 +172,13 @@ def copy_from_previous(previous: Mapping[date, RotaDay], year: int, month: int,
     """
     result: dict[date, RotaDay] = {}
     for day in month_days(year, month):
-        for weeks in (4, 5):
-            source = previous.get(day - timedelta(weeks=weeks))
-            if source is not None:
-                candidate = source._replace(day=day)
-                with contextlib.suppress(ValidationError):
-                    result[day] = check_day(policy, candidate, field="month")
-                break
+        source_day = day - timedelta(weeks=4)
+        if (source_day.year, source_day.month) == (year, month):
+            source_day -= timedelta(weeks=1)  # late in the month: four weeks back is still this month
+        source = previous.get(source_day)
+        if source is not None:
+            with contextlib.suppress(ValidationError):
+                result[day] = check_day(policy, source._replace(day=day), field="month")
     return result
 
 

@@ -46,6 +46,13 @@ def rota_keys(team_id: str, now: datetime) -> list[tuple[str, str]]:
 
 
 def published(items: dict[tuple[str, str], Any], team_id: str, now: datetime) -> dict[date, RotaDay]:
+    """The published rota days around ``now`` from what a loader fetched.
+
+    A scope built without a loader (a script, a job) has no items at all: then the months are read
+    here (one BatchGetItem), so routing never silently depends on how the caller was written.
+    """
+    if not items:
+        return rota_store.published_for(team_id, now)
     return rota_store.published_from(items, team_id, rota_rules.months_around(now))
 
 
