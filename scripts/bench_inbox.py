@@ -1,0 +1,213 @@
+"""``make bench``: does an inbox page and a conversation page cost Teamline the same whatever the team's size?
+
+The large case is seeded directly in the table's key layout through the model factories (a team of
+2,000 conversations and 100,000 messages, and a conversation of 10,000 messages) beside a small one
+(20 conversations and 1,000 messages; a conversation of 100), in the same table and the same run.
+Each page is timed end to end and inside its DynamoDB calls (botocore's before-call/after-call on the
+clients Teamline uses); Teamline's own time is the difference. moto lists and sorts the whole table
+on every Query, so its time grows with the table where DynamoDB's does not: the ratio of Teamline's
+own time, large over small, is what carries over. Items read per page come from the Count of each
+Query and the Responses of each BatchGetItem.
+
+Figures: ``inbox_page.scale_ratio`` and ``conversation_page.scale_ratio`` (p50 of Teamline's own time,
+large / small; target <= 1.1) and ``inbox_page.items_read_ratio`` (items read, large / small; target 1.0).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from scripts.bench import DynamoTimer
+
+CONVERSATIONS = {"small": 20, "large": 2000}
+MESSAGES_PER_CONVERSATION = 50  # 1,000 and 100,000 messages
+THREAD = {"small": 100, "large": 10_000}
+
+
+class ItemCounter:
+    """Items DynamoDB handed back (Query Count, BatchGetItem Responses) in the calls it watched."""
+
+    def __init__(self) -> None:
+        self.items = 0
+
+    def after(self, parsed: dict[str, Any] | None = None, **_: Any) -> None:
+        if not parsed:
+            return
+        self.items += int(parsed.get("Count", 0))
+        self.items += sum(len(rows) for rows in (parsed.get("Responses") or {}).values()
+                          if isinstance(rows, list))
+
+
+def _watch(timer: DynamoTimer, counter: ItemCounter) -> list[Any]:
+    """Hook the timer and the item counter onto every botocore client Teamline's models use."""
+    from chalicelib.models import db
+    from chalicelib.models.base import AuditItem, MainItem
+
+    clients = {id(c): c for c in (MainItem._get_connection().connection.client,
+                                  AuditItem._get_connection().connection.client, db.connection().client)}
+    for client in clients.values():
+        client.meta.events.register("before-call.dynamodb", timer.before)
+        client.meta.events.register("after-call.dynamodb", timer.after)
+        client.meta.events.register("after-call.dynamodb", counter.after)
+    return list(clients.values())
+
+
+def _unwatch(clients: list[Any], timer: DynamoTimer, counter: ItemCounter) -> None:
+    for client in clients:
+        client.meta.events.unregister("before-call.dynamodb", timer.before)
+        client.meta.events.unregister("after-call.dynamodb", timer.after)
+        client.meta.events.unregister("after-call.dynamodb", counter.after)
+
+
+def _seed_team(team_id: str, conversations: int, now: datetime) -> None:
+    """Conversations (half waiting) with their messages, written in the table's own key layout."""
+    from chalicelib.domain import conversation as rules
+    from chalicelib.models import conversation as store
+    from chalicelib.models.base import MainItem
+
+    with MainItem.batch_write() as batch:
+        for n in range(conversations):
+            patient_id = f"bench{team_id[-6:]}{n:05d}"
+            conv = store.new_conversation(team_id, patient_id, patient_name=f"Bench Patient {n}",
+                                          family_name=f"Patient{n:05d}", given_name="Bench",
+                                          now=now - timedelta(days=30))
+            start = now - timedelta(days=20, minutes=n)
+            at = start
+            for m in range(MESSAGES_PER_CONVERSATION):
+                at = start + timedelta(minutes=m)
+                batch.save(store.new_message(conv, at, "patient" if m % 2 == 0 else "staff", patient_id, "Bench",
+                                             f"message {m}"))
+            change = rules.patient_message(conv.state, at=at, preview="message", reply_by=at + timedelta(days=1),
+                                           auto_reply_at=None, auto_key=None) if n % 2 else rules.notice(at)
+            _apply_state(conv, change)
+            batch.save(conv)
+
+
+def _apply_state(conv: Any, change: Any) -> None:
+    """Give a seeded conversation the fields and index keys a real transition would have (models' own rule)."""
+    from chalicelib.domain.conversation import apply
+    from chalicelib.models import conversation as store
+
+    for name, value in change.set.items():
+        setattr(conv, name, value)
+    for name, amount in change.add.items():
+        setattr(conv, name, int(getattr(conv, name) or 0) + amount)
+    values, clear = store._index_values(apply(conv.state, change), conv.patient_id, conv.team_id)
+    for name in clear:
+        setattr(conv, name, None)
+    for name, value in values.items():
+        setattr(conv, name, value)
+
+
+def _seed_thread(team_id: str, patient_id: str, messages: int, now: datetime) -> None:
+    from chalicelib.models import conversation as store
+    from chalicelib.models.base import MainItem
+
+    conv = store.new_conversation(team_id, patient_id, patient_name="Thread Patient", family_name="Thread",
+                                  given_name="Patient", now=now - timedelta(days=60))
+    start = now - timedelta(days=50)
+    with MainItem.batch_write() as batch:
+        for m in range(messages):
+            batch.save(store.new_message(conv, start + timedelta(seconds=m * 30), "patient" if m % 2 else "staff",
+                                         patient_id, "Bench", f"thread message {m}"))
+        conv.last_activity_at = start + timedelta(seconds=messages * 30)
+        conv.message_count = messages
+        batch.save(conv)
+
+
+def measure(samples: int = 40) -> dict[str, float]:
+    """Build both cases in the running table, then time the pages interleaved (so drift hits both alike)."""
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.auth import sessions
+    from chalicelib.models.people import get_staff
+    from chalicelib.services import accounts
+    from scripts.demo_data import actor_for, required
+    from scripts.world import NOW, Persona
+
+    admin = actor_for(required(get_staff(_admin_id())), NOW)
+    teams = {size: accounts.do_create_team(NOW, admin, name=f"Bench {size}", phone="020 7946 0009").team_id
+             for size in CONVERSATIONS}
+    staff = accounts.do_create_staff(NOW, admin, email="bench.inbox@test.nhs.uk", given_name="Bea",
+                                     family_name="Bench", job_title="Nurse",
+                                     team_roles={t: "clinician" for t in teams.values()}).staff
+    staff.update(actions=[type(staff).must_change_password.set(False)])
+    seeding = time.monotonic()
+    for size, count in CONVERSATIONS.items():
+        _seed_team(teams[size], count, NOW)
+        _seed_thread(teams[size], f"thread{size}", THREAD[size], NOW)
+    seeded_s = time.monotonic() - seeding
+    _patient_connections()
+    session, credential = sessions.new_session(NOW, "staff", staff.staff_id)
+    session.save()
+    persona = Persona("bench", "staff", staff.staff_id, credential.cookie_value(), session.csrf_token)
+    timer, counter = DynamoTimer(), ItemCounter()
+    clients = _watch(timer, counter)
+    own: dict[str, list[float]] = {}
+    items: dict[str, list[int]] = {}
+    try:
+        with Client(app, stage_name="test") as client:
+            pages = {f"inbox.{size}": f"/staff/teams/{teams[size]}" for size in CONVERSATIONS}
+            pages |= {f"conversation.{size}": f"/staff/teams/{teams[size]}/patients/thread{size}"
+                      for size in CONVERSATIONS}
+            for _ in range(3):  # warm: templates, imports, pools
+                for path in pages.values():
+                    client.http.request("GET", path, headers=persona.headers())
+            for _ in range(samples):
+                for name, path in pages.items():
+                    timer.total, counter.items = 0.0, 0
+                    started = time.perf_counter()
+                    response = client.http.request("GET", path, headers=persona.headers())
+                    elapsed = time.perf_counter() - started
+                    assert response.status_code == 200, response.body[:300]
+                    own.setdefault(name, []).append((elapsed - timer.total) * 1000)
+                    items.setdefault(name, []).append(counter.items)
+    finally:
+        _unwatch(clients, timer, counter)
+    p50 = {name: statistics.median(values) for name, values in own.items()}
+    return {
+        "inbox_page.scale_ratio": round(p50["inbox.large"] / p50["inbox.small"], 3),
+        "conversation_page.scale_ratio": round(p50["conversation.large"] / p50["conversation.small"], 3),
+        "inbox_page.items_read_ratio": round(statistics.median(items["inbox.large"])
+                                             / statistics.median(items["inbox.small"]), 3),
+        "inbox_page.own_p50_ms.small": round(p50["inbox.small"], 2),
+        "inbox_page.own_p50_ms.large": round(p50["inbox.large"], 2),
+        "conversation_page.own_p50_ms.small": round(p50["conversation.small"], 2),
+        "conversation_page.own_p50_ms.large": round(p50["conversation.large"], 2),
+        "inbox_page.items_read.large": statistics.median(items["inbox.large"]),
+        "bench_inbox.seed_seconds": round(seeded_s, 1),
+    }
+
+
+def _patient_connections() -> None:
+    """Give moto time: its TransactWriteItems deep-copies the whole table (110,000 items here) to roll back,
+    which takes longer than Teamline's 2 s read timeout. Only moto's time grows; Teamline's is what is measured."""
+    from chalicelib.models import db
+    from chalicelib.models.base import AuditItem, MainItem, _Meta
+    from chalicelib.web import routing
+
+    for meta in (_Meta, MainItem.Meta, AuditItem.Meta):
+        meta.read_timeout_seconds = 120
+    MainItem._connection = None
+    AuditItem._connection = None
+    db._connection = None
+    routing.REQUEST_DEADLINE_SECONDS = 600.0
+
+
+def _admin_id() -> str:
+    """The Trust admin the bench world made (its email is fixed by scripts.world)."""
+    from chalicelib.models.people import staff_by_email
+
+    found = staff_by_email("admin@test.nhs.uk")
+    if found is None:
+        raise RuntimeError("run scripts.bench's measure_requests first: it builds the world")
+    return str(found.staff_id)
+
+
+if __name__ == "__main__":  # pragma: no cover - `make bench` calls measure() from scripts/bench.py
+    print(json.dumps(measure(), indent=2))
