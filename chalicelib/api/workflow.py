@@ -7,6 +7,7 @@ the team's roster in the same BatchGetItem as the session).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalice import Blueprint
@@ -50,12 +51,19 @@ def assign_form(req: RequestContext, team_id: str, patient_id: str) -> Page:
 @route(bp, "/staff/teams/{team_id}/patients/{patient_id}/assign", methods=("POST",), auth="staff",
        summary="Assign (or reassign) a conversation to a named colleague in the team")
 def assign(req: RequestContext, team_id: str, patient_id: str) -> Page | Redirect:
+    return _people_step(req, team_id, patient_id, "staff/assign.html", lambda sc, form: workflow.do_assign(
+        sc, req.now, form.get("staff_id"), expected_owner=form.get("expected_owner")))
+
+
+def _people_step(req: RequestContext, team_id: str, patient_id: str, template: str,
+                 step: Callable[[StaffConversation, dict[str, str]], None]) -> Page | Redirect:
+    """A form naming a colleague (assign, escalate): the colleague is loaded with the session; errors re-show it."""
     form = req.form()
     sc = _with_member(req, team_id, patient_id, form.get("staff_id"))
     try:
-        workflow.do_assign(sc, req.now, form.get("staff_id"), expected_owner=form.get("expected_owner"))
+        step(sc, form)
     except TeamlineError as error:
-        return _people_page(req, team_id, patient_id, "staff/assign.html", error, form)
+        return _people_page(req, team_id, patient_id, template, error, form)
     return _back(team_id, patient_id)
 
 
@@ -127,13 +135,8 @@ def escalate_form(req: RequestContext, team_id: str, patient_id: str) -> Page:
 @route(bp, "/staff/teams/{team_id}/patients/{patient_id}/escalate", methods=("POST",), auth="staff",
        summary="Escalate a conversation to a colleague, with a reason (staff only)")
 def escalate(req: RequestContext, team_id: str, patient_id: str) -> Page | Redirect:
-    form = req.form()
-    sc = _with_member(req, team_id, patient_id, form.get("staff_id"))
-    try:
-        workflow.do_escalate(sc, req.now, form.get("staff_id"), form.get("reason"))
-    except TeamlineError as error:
-        return _people_page(req, team_id, patient_id, "staff/escalate.html", error, form)
-    return _back(team_id, patient_id)
+    return _people_step(req, team_id, patient_id, "staff/escalate.html", lambda sc, form: workflow.do_escalate(
+        sc, req.now, form.get("staff_id"), form.get("reason")))
 
 
 @route(bp, "/staff/teams/{team_id}/patients/{patient_id}/escalation/done", methods=("POST",), auth="staff",

@@ -21,7 +21,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.availability import MONTH_NAMES, WEEKDAY_NAMES, is_working_time, working_intervals
+from chalicelib.domain.availability import (
+    MONTH_NAMES,
+    WEEKDAY_NAMES,
+    _clock_words,
+    is_working_time,
+    working_intervals,
+)
 from chalicelib.domain.policy import TeamPolicy
 from chalicelib.errors import ValidationError
 
@@ -259,12 +265,8 @@ def on_shift_now(days: Mapping[date, RotaDay], policy: TeamPolicy, now: datetime
 
 
 def clock_text(at: time) -> str:
-    """9am, 12:30pm, midday: how the rota says a time."""
-    if at == time(12, 0):
-        return "midday"
-    hour = at.hour % 12 or 12
-    suffix = "am" if at.hour < 12 else "pm"
-    return f"{hour}{suffix}" if at.minute == 0 else f"{hour}:{at.minute:02d}{suffix}"
+    """9am, 12:30pm, midday: how the rota says a time (the same words as every other time Teamline shows)."""
+    return _clock_words(datetime.combine(date(2000, 1, 1), at))
 
 
 def hours_text(entry: RotaDay) -> str:

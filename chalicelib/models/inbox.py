@@ -26,7 +26,9 @@ from chalicelib.models.base import MainItem
 from chalicelib.models.conversation import ConversationItem
 from chalicelib.models.db import Transaction, storage
 
-INBOX_PAGE_SIZE = 25
+#: Rows per inbox page: a tablet screen or two. Every view reads at most this many conversations, whatever the
+#: team's size (make bench: inbox_page.items_read_ratio).
+INBOX_PAGE_SIZE = 20
 PRESENCE_LIFETIME = timedelta(seconds=90)  # a page reports itself every 30 s while open
 #: Views whose list is a gsi5 status bucket.
 STATUS_VIEWS = {"unassigned": "new", "awaiting": "awaiting_patient", "closed": "closed"}

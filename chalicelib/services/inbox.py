@@ -83,6 +83,7 @@ def inbox_view(st: StaffTeam, now: datetime, *, view: str | None = None, cursor:
         "conversations": rows,
         "next_cursor": next_cursor,
         "first_page": not cursor,
+        "cursor": cursor or "",
         "digest": digest(conversations, counts),
     }
 

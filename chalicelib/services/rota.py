@@ -7,7 +7,7 @@ since the last publication (patients see those days marked "updated"). Every cha
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,8 @@ from chalicelib.models.team import TeamItem, team_policy
 from chalicelib.scopes import PatientConversation, StaffTeam
 from chalicelib.services import routing
 from chalicelib.services.common import touch_session
+
+UPDATED_NOTICE = timedelta(days=7)
 
 
 def parse_or_now(value: object, now: datetime) -> tuple[int, int]:
@@ -167,13 +169,18 @@ def do_publish(st: StaffTeam, now: datetime, year: int, month: int) -> list[date
 # --- what patients see -------------------------------------------------------------------------------------
 
 
-def today_contact(items: dict[tuple[str, str], Any], team: TeamItem, now: datetime) -> dict[str, str] | None:
+def today_contact(items: dict[tuple[str, str], Any], team: TeamItem, now: datetime) -> dict[str, Any] | None:
     """Today's named contact for a patient (from the rota months fetched with the session), or None."""
     policy = team_policy(team)
     entry = rules.entry_on(routing.published(items, team.team_id, now), policy, now)
     if entry is None:
         return None
-    return {"line": rules.today_line(entry), "name": entry.name, "role": entry.role, "hours": rules.hours_text(entry)}
+    month = store.month_item(items, team.team_id, rules.month_of(entry.day))
+    # Told in the app: for a week after a re-publication the line says the rota changed.
+    changed = bool(month and month.updated_days and month.published_at
+                   and now - month.published_at < UPDATED_NOTICE)
+    return {"line": rules.today_line(entry), "name": entry.name, "role": entry.role, "hours": rules.hours_text(entry),
+            "changed": changed}
 
 
 def patient_month_keys(team_id: str, year: int, month: int) -> list[tuple[str, str]]:

@@ -121,7 +121,9 @@ function startDrafts() {
     form.addEventListener("submit", () => sessionStorage.setItem("teamline.sent", key));
   });
   const sent = sessionStorage.getItem("teamline.sent");
-  if (sent && !document.querySelector(".nhsuk-error-summary") && !window.location.pathname.endsWith("/sign-in")) {
+  if (window.location.pathname.endsWith("/sign-in")) {
+    sessionStorage.removeItem("teamline.sent");  // the session had ended: that send never happened, keep the draft
+  } else if (sent && !document.querySelector(".nhsuk-error-summary")) {
     localStorage.removeItem(sent);
     sessionStorage.removeItem("teamline.sent");
     const field = document.querySelector(`form[data-draft="${sent.slice(DRAFT_PREFIX.length)}"] textarea`);

@@ -127,3 +127,28 @@ def test_the_leads_canned_replies_page_is_accessible(new_device: Any, stack: Any
     # Chromium logs a page answered 400 as a console error: that refusal is what this step expects.
     lead.errors[:] = [e for e in lead.errors if not ("/canned-replies" in e and "status of 400" in e)]
     lead.assert_accessible()
+
+
+def test_a_reply_being_written_survives_the_session_ending_and_signing_in_returns_to_it(
+        new_device: Any, stack: Any) -> None:
+    team_id = stack.demo.teams[CANCER]
+    patient = stack.new_patient(CANCER, given_name="Wren", family_name="Dacosta")
+    clinician = new_device("tablet")
+    tab = sign_in_staff(clinician, "ben.carter@northfield.nhs.uk", PASSWORD)
+    conversation = f"{stack.url}/staff/teams/{team_id}/patients/{patient.patient_id}"
+    tab.goto(conversation)
+    tab.locator("#body").press_sequentially("Your next bloods are on Friday")
+    clinician.context.clear_cookies()  # the session ends (timed out, or signed out elsewhere)
+    tab.get_by_role("button", name="Send reply").click()
+    tab.wait_for_url(f"{stack.url}/staff/sign-in*")
+    tab.locator("#email").fill("ben.carter@northfield.nhs.uk")
+    tab.locator("#password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    tab.wait_for_url(conversation)
+    expect(tab.locator("#body")).to_have_value("Your next bloods are on Friday")
+    tab.get_by_role("button", name="Send reply").click()
+    expect(tab.locator(".tl-message--mine")).to_contain_text("Your next bloods are on Friday")
+    expect(tab.locator("#body")).to_have_value("")
+    tab.reload()
+    expect(tab.locator("#body")).to_have_value("")  # sent: the kept copy is gone
+    clinician.assert_no_errors()

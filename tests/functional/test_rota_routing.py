@@ -37,7 +37,7 @@ def test_the_lead_builds_and_publishes_a_month_and_patients_see_todays_contact(a
     stored = storage.rota_month(world.team_x, MONTH)
     assert stored.version == 1 and set(stored.published) == {"2026-11-25", "2026-11-26"}
     home = page_text(api.get("/p", "patient_a"))
-    assert "Today your named contact is Carl (Specialist nurse), 9am to 5pm." in home
+    assert "Today your named contact is Carl (Specialist nurse), 9am to 5pm." in home and "Rota changed" not in home
     team_page = page_text(api.get(f"/p/teams/{world.team_x}", "patient_a"))
     assert "Today your named contact is Carl" in team_page
     month = page_text(api.get(f"/p/teams/{world.team_x}/rota?month={MONTH}", "patient_a"))
@@ -64,7 +64,8 @@ def test_republishing_marks_the_changed_days_as_updated(api, world):
     month = page_text(api.get(f"/p/teams/{world.team_x}/rota?month={MONTH}", "patient_a"))
     html = api.get(f"/p/teams/{world.team_x}/rota?month={MONTH}", "patient_a").body.decode()
     assert "This rota has changed" in month and html.count('nhsuk-tag--yellow">Updated') == 2
-    assert "Today your named contact is Lena (Consultant)" in page_text(api.get("/p", "patient_a"))
+    home = page_text(api.get("/p", "patient_a"))
+    assert "Today your named contact is Lena (Consultant)" in home and "Rota changed" in home
     changed = [e for e in storage.audit_by_staff(world.staff["lead_x"]) if e.event_type == "rota.changed"]
     assert changed and changed[-1].detail["changed"] == ["2026-11-25", "2026-11-26"]
 
