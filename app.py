@@ -16,7 +16,9 @@ from chalicelib.api import (
     patient,
     push,
     pwa,
+    rota,
     team_settings,
+    workflow,
 )
 from chalicelib.settings import get_settings
 
@@ -28,5 +30,5 @@ app = Chalice(app_name="teamline", configure_logs=False)
 app.api.binary_types.extend(pwa.BINARY_TYPES)
 
 for blueprint in (pwa.bp, meta.bp, account.bp, join.bp, patient.bp, inbox.bp, team_settings.bp, admin.bp, push.bp, jobs.bp,
-                  dashboard.bp, admin_staff.bp, audit.bp):
+                  dashboard.bp, admin_staff.bp, audit.bp, workflow.bp, rota.bp):
     app.register_blueprint(blueprint)

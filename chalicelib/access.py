@@ -100,12 +100,15 @@ def access_audit_reader(req: Caller) -> Loaded:
     return loaded
 
 
-def access_patient_conversation(req: Caller, team_id: str) -> PatientConversation:
-    """The caller's own conversation with ``team_id``: NotFound unless they are that team's patient."""
+def access_patient_conversation(req: Caller, team_id: str, *extra: tuple[str, str]) -> PatientConversation:
+    """The caller's own conversation with ``team_id``: NotFound unless they are that team's patient.
+
+    ``extra`` keys (the team's rota months) come back in ``items`` from the same BatchGetItem.
+    """
     credential = req.require_credential()
     # The conversation key is built from the *claimed* patient id; authenticate() proves the claim.
     conv_key = keys.conversation(team_id, credential.actor_id)
-    loaded = access_patient(req, keys.team(team_id), conv_key)
+    loaded = access_patient(req, keys.team(team_id), conv_key, *extra)
     team = loaded.get(keys.team(team_id))
     conversation = loaded.get(conv_key)
     if (
@@ -116,7 +119,7 @@ def access_patient_conversation(req: Caller, team_id: str) -> PatientConversatio
         or team.trust_id != loaded.actor.trust_id
     ):
         raise NotFound("We could not find that team.")
-    return PatientConversation(loaded.actor, team, conversation)
+    return PatientConversation(loaded.actor, team, conversation, loaded.items)
 
 
 def access_staff_team(req: Caller, team_id: str, *extra: tuple[str, str], lead: bool = False) -> StaffTeam:
@@ -131,14 +134,14 @@ def access_staff_team(req: Caller, team_id: str, *extra: tuple[str, str], lead: 
     return StaffTeam(loaded.actor, team, role, loaded.items)
 
 
-def access_staff_conversation(req: Caller, team_id: str, patient_id: str) -> StaffConversation:
+def access_staff_conversation(req: Caller, team_id: str, patient_id: str, *extra: tuple[str, str]) -> StaffConversation:
     """The conversation between ``team_id`` and ``patient_id``, if the caller belongs to that team."""
     conv_key = keys.conversation(team_id, patient_id)
-    st = access_staff_team(req, team_id, conv_key)
+    st = access_staff_team(req, team_id, conv_key, *extra)
     conversation = st.items.get(conv_key)
     if not isinstance(conversation, ConversationItem):
         raise NotFound("We could not find that conversation.")
-    return StaffConversation(st.actor, st.team, st.role, conversation)
+    return StaffConversation(st.actor, st.team, st.role, conversation, st.items)
 
 
 class PushTarget(NamedTuple):

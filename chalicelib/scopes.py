@@ -31,6 +31,8 @@ class PatientConversation(NamedTuple):
     actor: Actor
     team: TeamItem
     conversation: ConversationItem
+    #: Everything the loader fetched (e.g. the rota months a send routes by); never mutated.
+    items: dict[tuple[str, str], MainItem] = {}
 
 
 class StaffTeam(NamedTuple):
@@ -49,6 +51,8 @@ class StaffConversation(NamedTuple):
     team: TeamItem
     role: str
     conversation: ConversationItem
+    #: Everything the loader fetched (canned replies, rota months); never mutated.
+    items: dict[tuple[str, str], MainItem] = {}
 
 
 class TrustStaff(NamedTuple):

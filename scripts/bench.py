@@ -40,6 +40,8 @@ TARGETS = {
     "reply_by.us": ("<", 1000),
     "push.fanout_ratio": (">=", 0.7),
     "package.zip_mb": ("<", 30),
+    "inbox_page.scale_ratio": ("<=", 1.1), "conversation_page.scale_ratio": ("<=", 1.1),
+    "inbox_page.items_read_ratio": ("<=", 1.0),
 }
 
 
@@ -231,6 +233,9 @@ def main() -> int:
         from scripts.bench_dashboard import measure as measure_dashboard
 
         results.update(measure_dashboard(max(20, samples // 4)))
+        from scripts.bench_inbox import measure as measure_inbox  # the team inbox at scale (issue 9)
+
+        results.update(measure_inbox())
     finally:
         dynamodb.stop()
     cold_env_keys = ("TEAMLINE_DYNAMODB_ENDPOINT",)

@@ -14,7 +14,9 @@ from chalicelib.access import access_staff, access_staff_conversation, access_st
 from chalicelib.errors import TeamlineError
 from chalicelib.models.team import TeamItem, team_policy
 from chalicelib.scopes import StaffTeam
-from chalicelib.services import inbox, invites, leaving, present, recovery, sending, threads
+from chalicelib.services import canned as canned_replies
+from chalicelib.services import inbox, invites, leaving, present, recovery, routing, sending, threads
+from chalicelib.services.present_inbox import conversation_status
 from chalicelib.web import qr
 from chalicelib.web.responses import Json, Page, Redirect
 from chalicelib.web.routing import RequestContext, route
@@ -34,27 +36,36 @@ def home(req: RequestContext) -> Page | Redirect:
     return Page("staff/home.html", {"teams": teams, "password_changed": req.query("password_changed") == "1"})
 
 
-@route(bp, "/staff/teams/{team_id}", auth="staff", summary="Team inbox", query=("cursor", "view"))
+def _inbox(req: RequestContext, team_id: str) -> dict[str, Any]:
+    st = access_staff_team(req, team_id, *inbox.inbox_keys(team_id, req.require_credential().actor_id))
+    return inbox.inbox_view(st, req.now, view=req.query("view"), cursor=req.query("cursor"),
+                            patient=req.query("patient"))
+
+
+@route(bp, "/staff/teams/{team_id}", auth="staff", summary="Team inbox", query=("cursor", "view", "patient"))
 def inbox_page(req: RequestContext, team_id: str) -> Page:
-    st = access_staff_team(req, team_id)
-    return Page("staff/inbox.html", inbox.inbox_view(st, req.now, view=req.query("view"), cursor=req.query("cursor")))
+    return Page("staff/inbox.html", _inbox(req, team_id))
 
 
-@route(bp, "/api/staff/teams/{team_id}/inbox", kind="api", auth="staff", query=("cursor",),
-       summary="A page of the team inbox: waiting first, newest first",
+@route(bp, "/api/staff/teams/{team_id}/inbox", kind="api", auth="staff", query=("cursor", "view", "patient"),
+       summary="A page of one inbox view (all, unassigned, mine, escalated, awaiting, overdue, followup, closed)",
        response_schema={"type": "object", "properties": {
            "conversations": {"type": "array", "items": {"type": "object"}},
+           "counts": {"type": "object"}, "digest": {"type": "string"},
            "next_cursor": {"type": ["string", "null"]}}})
 def inbox_json(req: RequestContext, team_id: str) -> Json:
-    view = inbox.inbox_view(access_staff_team(req, team_id), req.now, cursor=req.query("cursor"))
-    return Json({"conversations": view["conversations"], "next_cursor": view["next_cursor"]})
+    view = _inbox(req, team_id)
+    return Json({key: view[key] for key in ("conversations", "counts", "digest", "next_cursor")})
 
 
 def _conversation_page(req: RequestContext, team_id: str, patient_id: str, error: TeamlineError | None = None,
                        draft: str = "") -> Page:
-    view = threads.staff_thread(access_staff_conversation(req, team_id, patient_id), req.now, req.query("before"),
-                                   mark_read=req.from_this_site)
-    context: dict[str, Any] = {**view, "error": error, "draft": draft, "new_client_id": str(uuid.uuid4())}
+    sc = access_staff_conversation(req, team_id, patient_id, canned_replies.key(team_id),
+                                   *routing.rota_keys(team_id, req.now))
+    view = threads.staff_thread(sc, req.now, req.query("before"), mark_read=req.from_this_site)
+    context: dict[str, Any] = {**view, "error": error, "draft": draft, "new_client_id": str(uuid.uuid4()),
+                               "canned": canned_replies.for_conversation(sc, req.now),
+                               "status": conversation_status(sc.conversation)}
     return Page("staff/conversation.html", context, status=error.status if error else 200)
 
 
@@ -68,7 +79,7 @@ def conversation(req: RequestContext, team_id: str, patient_id: str) -> Page:
 def messages(req: RequestContext, team_id: str, patient_id: str) -> Json:
     view = threads.staff_thread(access_staff_conversation(req, team_id, patient_id), req.now, req.query("before"),
                                    mark_read=req.from_this_site)
-    return Json({key: view[key] for key in ("messages", "older_cursor", "conversation")})
+    return Json({key: view[key] for key in ("messages", "notes", "older_cursor", "conversation")})
 
 
 @route(bp, "/staff/teams/{team_id}/patients/{patient_id}/messages", methods=("POST",), auth="staff",

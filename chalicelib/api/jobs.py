@@ -49,6 +49,16 @@ def sweep_overdue() -> overdue.SweepResult:
     return result
 
 
+@every(5, "inbox_sweep")
+def inbox_sweep() -> Any:
+    """Give what waited for a named contact to them as their shift starts; set the inbox views' counts."""
+    from chalicelib.services.routing import run_inbox_sweep
+
+    result = run_inbox_sweep(clock.now())
+    log_event("inbox_sweep", count=result.routed, kind="routed", outcome=f"{result.teams} teams")
+    return result
+
+
 @every(1, "retry_pushes")
 def retry_pushes() -> Any:
     """Send again the pushes that failed for a passing reason and are due (the push code loads only here)."""

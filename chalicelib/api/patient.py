@@ -14,7 +14,8 @@ from chalice import Blueprint
 from chalicelib.access import access_patient, access_patient_conversation
 from chalicelib.errors import TeamlineError
 from chalicelib.models.team import team_policy
-from chalicelib.services import present, sending, threads
+from chalicelib.scopes import PatientConversation
+from chalicelib.services import present, routing, sending, threads
 from chalicelib.web.responses import Json, Page, Redirect
 from chalicelib.web.routing import RequestContext, route
 from chalicelib.web.schemas import PAGE_RESPONSE, SEND_REQUEST, SEND_RESPONSE, STATUS
@@ -39,9 +40,14 @@ def my_teams(req: RequestContext) -> Json:
     return Json({"teams": threads.patient_teams(actor, req.now)})
 
 
+def _conv(req: RequestContext, team_id: str) -> PatientConversation:
+    """The patient's conversation, with the team's rota months (today's contact; routing a send) in the same fetch."""
+    return access_patient_conversation(req, team_id, *routing.rota_keys(team_id, req.now))
+
+
 def _conversation_page(req: RequestContext, team_id: str, error: TeamlineError | None = None,
                        draft: str = "") -> Page:
-    view = threads.patient_thread(access_patient_conversation(req, team_id), req.now, req.query("before"),
+    view = threads.patient_thread(_conv(req, team_id), req.now, req.query("before"),
                                    mark_read=req.from_this_site)
     context: dict[str, Any] = {**view, "error": error, "draft": draft, "new_client_id": str(uuid.uuid4())}
     return Page("patient/conversation.html", context, status=error.status if error else 200)
@@ -55,7 +61,7 @@ def conversation(req: RequestContext, team_id: str) -> Page:
 @route(bp, "/api/patient/teams/{team_id}/messages", kind="api", auth="patient", query=("before",),
        summary="A page of my conversation with a team (newest page first)", response_schema=PAGE_RESPONSE)
 def messages(req: RequestContext, team_id: str) -> Json:
-    view = threads.patient_thread(access_patient_conversation(req, team_id), req.now, req.query("before"),
+    view = threads.patient_thread(_conv(req, team_id), req.now, req.query("before"),
                                    mark_read=req.from_this_site)
     return Json({key: view[key] for key in ("messages", "older_cursor", "status")})
 
@@ -63,7 +69,7 @@ def messages(req: RequestContext, team_id: str) -> Json:
 @route(bp, "/p/teams/{team_id}/messages", methods=("POST",), auth="patient",
        summary="Send a message (form fallback when scripts are off)")
 def send(req: RequestContext, team_id: str) -> Page | Redirect:
-    pc = access_patient_conversation(req, team_id)
+    pc = _conv(req, team_id)
     form = req.form()
     try:
         sending.do_patient_send(pc, client_id=form.get("client_id"), body=form.get("body"), now=req.now)
@@ -76,7 +82,7 @@ def send(req: RequestContext, team_id: str) -> Page | Redirect:
        summary="Send a message to a team (idempotent on client_id)", request_schema=SEND_REQUEST,
        response_schema=SEND_RESPONSE, ok=(201, 200))
 def send_json(req: RequestContext, team_id: str) -> Json:
-    pc = access_patient_conversation(req, team_id)
+    pc = _conv(req, team_id)
     data = req.json()
     result = sending.do_patient_send(pc, client_id=data.get("client_id"), body=data.get("body"), now=req.now)
     body = present.sent(result.message, result.auto_reply, pc.conversation, viewer="patient", viewer_id=pc.actor.id,
@@ -88,5 +94,5 @@ def send_json(req: RequestContext, team_id: str) -> Json:
        summary="Mark the team's messages as read", request_schema={"type": "object"},
        response_schema={"type": "object", "properties": {"ok": {"type": "boolean"}}})
 def mark_read(req: RequestContext, team_id: str) -> Json:
-    threads.do_patient_read(access_patient_conversation(req, team_id), req.now)
+    threads.do_patient_read(_conv(req, team_id), req.now)
     return Json({"ok": True})

@@ -31,17 +31,19 @@ _CLOSED_KINDS: dict[str, Kind] = {kind: kind for kind in KINDS if kind != "staff
 
 PLACEHOLDERS: tuple[str, ...] = (
     "team_name", "next_opening", "reply_by", "closure_reason", "pause_reason",
-    "holiday_name", "cover_name", "cover_role", "assigned_name",
+    "holiday_name", "cover_name", "cover_role", "assigned_name", "named_contact", "named_contact_from",
 )  # fmt: skip
 
-_CLOSED_COMMON = frozenset({"team_name", "next_opening", "reply_by"})
+#: The rota's named contact ("Sam (Specialist nurse)") and when they will see the message: any kind may use them.
+_ROTA = frozenset({"named_contact", "named_contact_from"})
+_CLOSED_COMMON = frozenset({"team_name", "next_opening", "reply_by"}) | _ROTA
 ALLOWED_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "out_of_hours": _CLOSED_COMMON,
     "bank_holiday": _CLOSED_COMMON | {"holiday_name"},
     "closure": _CLOSED_COMMON | {"closure_reason"},
     "paused": _CLOSED_COMMON | {"pause_reason"},
     # The team is open when a clinician is away, so there is no next opening to name.
-    "staff_away": frozenset({"team_name", "reply_by", "assigned_name", "cover_name", "cover_role"}),
+    "staff_away": frozenset({"team_name", "reply_by", "assigned_name", "cover_name", "cover_role"}) | _ROTA,
 }
 
 DEFAULT_TEMPLATES: dict[str, str] = {

@@ -23,6 +23,12 @@ class ConversationState(NamedTuple):
     overdue: bool
     assigned_staff_id: str | None
     discharged: bool = False
+    #: The team's workflow (see ``status_of``): closed (with an optional follow-up date), awaiting the
+    #: patient, and who a clinician escalated it to.
+    closed_at: datetime | None = None
+    follow_up_at: datetime | None = None
+    awaiting_since: datetime | None = None
+    escalated_to: str | None = None
 
 
 class Change(NamedTuple):
@@ -69,7 +75,9 @@ def patient_message(state: ConversationState, *, at: datetime, preview: str, rep
         values["reply_by"] = due
     if auto_reply_at is not None and auto_key:
         values["last_auto_reply_key"] = auto_key
-    return Change(values, add={"team_unread": 1, "message_count": 2 if auto_reply_at else 1})
+    # A closed conversation reopens, and one awaiting the patient has its answer.
+    reopened = tuple(name for name in _REOPEN if getattr(state, name) is not None)
+    return Change(values, reopened, add={"team_unread": 1, "message_count": 2 if auto_reply_at else 1})
 
 
 def unseen_patient_message(state: ConversationState, seen_upto: datetime | None) -> bool:
@@ -98,6 +106,8 @@ def staff_reply(state: ConversationState, *, at: datetime, preview: str, staff_i
     if not state.assigned_staff_id:
         values["assigned_staff_id"] = staff_id
         values["assigned_name"] = staff_label
+    if state.escalated_to == staff_id:  # answering is acting on an escalation
+        clear += ("escalated_to", "escalated_at")
     change = Change(values, clear, {"patient_unread": 1, "message_count": 1})
     return ReplyStep(change, answered_overdue=not unseen and state.overdue)
 
@@ -120,7 +130,7 @@ def release() -> Change:
 def discharge(at: datetime) -> Change:
     """The team discharged the patient: the thread is kept for the record but leaves every working list."""
     return Change({"discharged_at": at, "overdue": False}, ("waiting_since", "reply_by", "assigned_staff_id",
-                                                           "assigned_name"))
+                                                           "assigned_name", "escalated_to", "escalated_at"))
 
 
 def rejoin() -> Change:
@@ -140,3 +150,110 @@ def apply(state: ConversationState, change: Change) -> ConversationState:
     if "discharged_at" in change.clear:
         values["discharged"] = False
     return ConversationState(**values)
+
+
+# --- the team's workflow: status, owner, escalation ---------------------------------------------------------
+
+#: What a patient's message clears: a closed conversation reopens; one awaiting the patient has its answer.
+_REOPEN = ("closed_at", "follow_up_at", "awaiting_since")
+STATUSES = ("new", "assigned", "awaiting_patient", "closed")
+STATUS_LABELS = {"new": "New", "assigned": "Assigned", "awaiting_patient": "Awaiting patient", "closed": "Closed"}
+
+
+def status_of(state: ConversationState) -> str:
+    """The conversation's status, derived from its fields so it cannot disagree with them.
+
+    closed beats awaiting patient, which beats assigned (someone holds it), which beats new.
+    """
+    if state.closed_at is not None:
+        return "closed"
+    if state.awaiting_since is not None:
+        return "awaiting_patient"
+    return "assigned" if state.assigned_staff_id else "new"
+
+
+def status_view(state: ConversationState) -> str | None:
+    """The status list the conversation is in: its status, except that a new conversation nobody has written
+    in yet (the patient has only just joined) waits in no list, so Unassigned holds only what needs someone."""
+    if state.discharged:
+        return None
+    status = status_of(state)
+    return None if status == "new" and state.last_patient_at is None else status
+
+
+def assign(state: ConversationState, staff_id: str, staff_label: str) -> Change:
+    """Give the conversation to ``staff_id`` (claim, assign to a colleague, reassign, or routing by the rota).
+
+    The new owner is acting on it, so an escalation to them is settled; a closed conversation stays closed.
+    """
+    clear: tuple[str, ...] = ("escalated_to", "escalated_at") if state.escalated_to == staff_id else ()
+    return Change({"assigned_staff_id": staff_id, "assigned_name": staff_label}, clear)
+
+
+def close(at: datetime, follow_up_at: datetime | None) -> Change:
+    """Close the conversation; a follow-up date brings it back to the team's "Follow-up due" view.
+
+    Closing means nobody owes a reply: it leaves the due list, and an escalation is settled with it.
+    """
+    values: dict[str, Any] = {"closed_at": at, "overdue": False}
+    clear: tuple[str, ...] = ("waiting_since", "reply_by", "awaiting_since", "escalated_to", "escalated_at")
+    if follow_up_at is not None:
+        values["follow_up_at"] = follow_up_at
+    else:
+        clear += ("follow_up_at",)
+    return Change(values, clear)
+
+
+def await_patient(at: datetime) -> Change:
+    """The team has done its part and waits for the patient (their next message clears this)."""
+    return Change({"awaiting_since": at}, ("closed_at", "follow_up_at"))
+
+
+def reopen() -> Change:
+    """Back to the team's open work: new, or assigned when someone holds it."""
+    return Change({}, _REOPEN)
+
+
+def escalate(to_staff_id: str, at: datetime) -> Change:
+    """Ask a consultant or senior colleague to look (they see it in "Escalated to me" until they act)."""
+    return Change({"escalated_to": to_staff_id, "escalated_at": at})
+
+
+def settle_escalation() -> Change:
+    """The colleague it was escalated to has acted on it."""
+    return Change({}, ("escalated_to", "escalated_at"))
+
+
+def merge(first: Change, second: Change) -> Change:
+    """One change doing both (``second`` wins where they touch the same field)."""
+    clear = tuple(name for name in first.clear if name not in second.set) + tuple(
+        name for name in second.clear if name not in first.clear)
+    values = {k: v for k, v in first.set.items() if k not in second.clear}
+    adds = dict(first.add)
+    for name, amount in second.add.items():
+        adds[name] = adds.get(name, 0) + amount
+    return Change({**values, **second.set}, clear, adds)
+
+
+def views_of(state: ConversationState) -> frozenset[str]:
+    """The inbox views (with counts) a conversation in ``state`` belongs to; ``mine#``/``escalated#`` name a person.
+
+    Counts are kept by adding one where a change makes a conversation join a view and taking one
+    away where it leaves: this is the single definition both sides use.
+    """
+    if state.discharged:
+        return frozenset()
+    status = status_of(state)
+    bucket = status_view(state)
+    views = {bucket} if bucket else set()
+    if state.assigned_staff_id and status != "closed":
+        views.add(f"mine#{state.assigned_staff_id}")
+    if state.escalated_to and status != "closed":
+        views.add(f"escalated#{state.escalated_to}")
+    return frozenset(views)
+
+
+def count_changes(before: ConversationState, after: ConversationState) -> dict[str, int]:
+    """How each view's count moves when a conversation goes from ``before`` to ``after``."""
+    old, new = views_of(before), views_of(after)
+    return {**{name: 1 for name in new - old}, **{name: -1 for name in old - new}}

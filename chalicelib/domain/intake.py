@@ -25,7 +25,7 @@ class Intake(NamedTuple):
 
 
 def _values(policy: TeamPolicy, status: Status, due: datetime | None, away: Away | None,
-            now: datetime) -> dict[str, str]:
+            now: datetime, contact: tuple[str, str] | None = None) -> dict[str, str]:
     """The placeholder values an auto-reply template may use."""
     return {
         "team_name": policy.team_name,
@@ -37,11 +37,18 @@ def _values(policy: TeamPolicy, status: Status, due: datetime | None, away: Away
         "assigned_name": away.staff_name if away else "",
         "cover_name": away.cover_name if away else "",
         "cover_role": away.cover_role if away else "",
+        # The rota's named contact (on now, or next) and when they will see the message.
+        "named_contact": contact[0] if contact else "the team",
+        "named_contact_from": contact[1] if contact else when_text(policy, due, now),
     }
 
 
-def plan_intake(policy: TeamPolicy, *, assigned_staff_id: str | None, last_auto_key: str | None, now: datetime) -> Intake:
-    """Decide the reply-by and the auto-reply (at most one per period) for a message arriving at ``now``."""
+def plan_intake(policy: TeamPolicy, *, assigned_staff_id: str | None, last_auto_key: str | None, now: datetime,
+                contact: tuple[str, str] | None = None) -> Intake:
+    """Decide the reply-by and the auto-reply (at most one per period) for a message arriving at ``now``.
+
+    ``contact`` is the rota's named contact (label, when they will see it) for templates that name them.
+    """
     status = status_at(policy.availability, now)
     due = reply_by(policy.availability, now)
     away = policy.away_now(assigned_staff_id, now)
@@ -51,5 +58,5 @@ def plan_intake(policy: TeamPolicy, *, assigned_staff_id: str | None, last_auto_
     if kind is None or key is None or key == last_auto_key:
         return Intake(status, due, None, None, None)
     template = policy.templates.get(kind, auto_reply.DEFAULT_TEMPLATES[kind])
-    text = auto_reply.compose(kind, template, _values(policy, status, due, away, now))
+    text = auto_reply.compose(kind, template, _values(policy, status, due, away, now, contact))
     return Intake(status, due, kind, key, text)

@@ -42,11 +42,17 @@ def on_shift(policy: TeamPolicy, now: datetime) -> bool:
     return status_at(policy.availability, now).open
 
 
-def staff_to_notify(policy: TeamPolicy, members: Iterable[str], *, urgent: bool, now: datetime) -> list[Recipient]:
-    """The team's clinicians to tell about a patient's message: on shift (or urgent) and not away."""
+def staff_to_notify(policy: TeamPolicy, members: Iterable[str], *, urgent: bool, now: datetime,
+                    rota_on_shift: set[str] | None = None) -> list[Recipient]:
+    """The team's clinicians to tell about a patient's message: on shift (or urgent) and not away.
+
+    Where the rota names a contact today (``rota_on_shift`` is not None), only who it puts on shift
+    now is on shift: the named contact within their hours, or their cover.
+    """
     if not urgent and not on_shift(policy, now):
         return []
-    return [Recipient(staff_id, "staff") for staff_id in members if policy.away_now(staff_id, now) is None]
+    return [Recipient(staff_id, "staff") for staff_id in members if policy.away_now(staff_id, now) is None
+            and (urgent or rota_on_shift is None or staff_id in rota_on_shift)]
 
 
 def patient_to_notify(patient_id: str) -> list[Recipient]:

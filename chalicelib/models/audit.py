@@ -58,6 +58,16 @@ class AuditEventType(enum.StrEnum):
     AUDIT_EXPORTED = "audit.exported"
     TEAM_UPDATED = "team.updated"
     STAFF_ACCESS_CHANGED = "staff.access_changed"
+    CONVERSATION_RELEASED = "conversation.released"
+    CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
+    CONVERSATION_ROUTED = "conversation.routed"
+    NOTE_ADDED = "conversation.note_added"
+    CONVERSATION_ESCALATED = "conversation.escalated"
+    ESCALATION_SETTLED = "conversation.escalation_settled"
+    CANNED_REPLIES_CHANGED = "team.canned_replies_changed"
+    ROTA_DRAFT_CHANGED = "rota.draft_changed"
+    ROTA_PUBLISHED = "rota.published"
+    ROTA_CHANGED = "rota.changed"
 
 
 class AuditEvent(AuditItem):

@@ -81,6 +81,28 @@ class Gsi4(GlobalSecondaryIndex["MainItem"]):
     gsi4sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi5(GlobalSecondaryIndex["MainItem"]):
+    """A team's conversations by workflow status (new, assigned, awaiting patient, closed), in inbox order."""
+
+    class Meta:
+        index_name = "gsi5"
+        projection = AllProjection()
+
+    gsi5pk = UnicodeAttribute(hash_key=True)
+    gsi5sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi6(GlobalSecondaryIndex["MainItem"]):
+    """Sparse: conversations escalated to one clinician ("Escalated to me"), in inbox order."""
+
+    class Meta:
+        index_name = "gsi6"
+        projection = AllProjection()
+
+    gsi6pk = UnicodeAttribute(hash_key=True)
+    gsi6sk = UnicodeAttribute(range_key=True)
+
+
 class MainItem(Model):
     """Every item in the main table: a partition key, a sort key and a kind."""
 
@@ -99,6 +121,10 @@ class MainItem(Model):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
+    gsi6pk = UnicodeAttribute(null=True)
+    gsi6sk = UnicodeAttribute(null=True)
     #: DynamoDB TTL deletes items some time after this; code never relies on that and checks it.
     expires_at = TTLAttribute(null=True)
 
@@ -106,6 +132,8 @@ class MainItem(Model):
     by_gsi2 = Gsi2()
     by_gsi3 = Gsi3()
     by_gsi4 = Gsi4()
+    by_gsi5 = Gsi5()
+    by_gsi6 = Gsi6()
 
     @property
     def key(self) -> tuple[str, str]:

@@ -8,7 +8,9 @@ derived here from its state and nowhere else:
 * gsi1 ``INBOX#<team>``: the team inbox, waiting first, newest activity first;
 * gsi2 ``DUE#<team>``: only while a reply is owed, ordered by reply-by (the overdue view and sweep);
 * gsi3 ``PATIENTS#<team>``: the team's patients by name;
-* gsi4 ``ASSIGNED#<staff>``: the conversations one clinician holds, in inbox order.
+* gsi4 ``ASSIGNED#<team>#<staff>``: the conversations one clinician holds, in inbox order (closed ones last);
+* gsi5 ``VIEW#<team>#<status>``, gsi6 ``ESCALATED#<team>#<staff>`` and gsi2 ``FOLLOWUP#<team>``: the
+  workflow views (``chalicelib.models.inbox`` reads them).
 """
 
 from __future__ import annotations
@@ -25,15 +27,14 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
-from chalicelib.domain.conversation import Change, ConversationState, apply
+from chalicelib.domain.conversation import Change, ConversationState, apply, status_of, status_view
 from chalicelib.errors import ValidationError
 from chalicelib.ids import new_id
-from chalicelib.models import cursor, keys
+from chalicelib.models import keys
 from chalicelib.models.base import MainItem
 from chalicelib.models.db import batch_get, get, storage
 
 PAGE_SIZE = 30
-INBOX_PAGE_SIZE = 25
 #: A message's sort key as it appears in URLs (a page cursor, or the newest message a clinician saw).
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MESSAGE_SK = re.compile(r"^MSG#(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)#[0-9a-z]{26}$")
@@ -67,6 +68,14 @@ class ConversationItem(MainItem, discriminator="conversation"):
     last_auto_reply_key = UnicodeAttribute(null=True)
     #: Set when the team discharged the patient: the thread is kept but leaves the inbox and the patient's reach.
     discharged_at = UTCDateTimeAttribute(null=True)
+    #: The team's workflow (chalicelib.domain.conversation.status_of derives the status from these).
+    closed_at = UTCDateTimeAttribute(null=True)
+    follow_up_at = UTCDateTimeAttribute(null=True)
+    awaiting_since = UTCDateTimeAttribute(null=True)
+    escalated_to = UnicodeAttribute(null=True)
+    escalated_at = UTCDateTimeAttribute(null=True)
+    #: Staff-only notes and workflow events (NoteItem, chalicelib.models.notes): how many, never what.
+    note_count = NumberAttribute(default=0)
     #: Optimistic concurrency: every write checks and bumps it.
     revision = NumberAttribute(default=0)
 
@@ -78,7 +87,8 @@ class ConversationItem(MainItem, discriminator="conversation"):
     def state(self) -> ConversationState:
         """The fields the conversation rules (``chalicelib.domain.conversation``) read."""
         return ConversationState(self.last_activity_at, self.last_patient_at, self.waiting_since, self.reply_by,
-                                 bool(self.overdue), self.assigned_staff_id, self.discharged_at is not None)
+                                 bool(self.overdue), self.assigned_staff_id, self.discharged_at is not None,
+                                 self.closed_at, self.follow_up_at, self.awaiting_since, self.escalated_to)
 
 
 class MessageItem(MainItem, discriminator="message"):
@@ -183,18 +193,30 @@ def is_guard(raw: dict[str, Any]) -> bool:
 def _index_values(state: ConversationState, patient_id: str, team_id: str) -> tuple[dict[str, Any], list[str]]:
     """The index attributes a conversation in ``state`` should carry (set), and those it should not (clear)."""
     if state.discharged:  # kept for the record (and the patient list, gsi3), in no working list
-        return {}, ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi4pk", "gsi4sk"]
+        return {}, ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi4pk", "gsi4sk", "gsi5pk", "gsi5sk", "gsi6pk", "gsi6sk"]
     inbox = keys.inbox_sk(state.waiting_since is not None, state.last_activity_at or _EPOCH, patient_id)
+    status, bucket = status_of(state), status_view(state)
     values: dict[str, Any] = {"gsi1pk": keys.team_inbox(team_id), "gsi1sk": inbox}
     clear: list[str] = []
+    if bucket:
+        values.update(gsi5pk=keys.team_view(team_id, bucket), gsi5sk=inbox)
+    else:
+        clear += ["gsi5pk", "gsi5sk"]
     if state.waiting_since is not None and state.reply_by is not None:
         values.update(gsi2pk=keys.team_due(team_id), gsi2sk=keys.due_sk(state.reply_by, patient_id))
+    elif status == "closed" and state.follow_up_at is not None:
+        values.update(gsi2pk=keys.team_follow_ups(team_id), gsi2sk=keys.due_sk(state.follow_up_at, patient_id))
     else:
         clear += ["gsi2pk", "gsi2sk"]
     if state.assigned_staff_id:
-        values.update(gsi4pk=keys.assigned(team_id, state.assigned_staff_id), gsi4sk=inbox)
+        held = keys.closed_sk(state.last_activity_at or _EPOCH, patient_id) if status == "closed" else inbox
+        values.update(gsi4pk=keys.assigned(team_id, state.assigned_staff_id), gsi4sk=held)
     else:
         clear += ["gsi4pk", "gsi4sk"]
+    if state.escalated_to and status != "closed":
+        values.update(gsi6pk=keys.escalated(team_id, state.escalated_to), gsi6sk=inbox)
+    else:
+        clear += ["gsi6pk", "gsi6sk"]
     return values, clear
 
 
@@ -296,36 +318,6 @@ def messages_by_key(pk: str, sort_keys: Iterable[str | None]) -> list[MessageIte
         item = found.get((pk, sk)) if sk else None
         result.append(item if isinstance(item, MessageItem) else None)
     return result
-
-
-class InboxPage(NamedTuple):
-    """Conversations for one inbox page and the cursor for the next."""
-
-    conversations: list[ConversationItem]
-    next_cursor: str | None
-
-
-def inbox_page(team_id: str, *, cursor_text: str | None = None, limit: int = INBOX_PAGE_SIZE) -> InboxPage:
-    """One page of a team's inbox: waiting conversations first, newest first. One Query."""
-    start = cursor.decode(cursor_text, names={"pk", "sk", "gsi1pk", "gsi1sk"},
-                          partition=("gsi1pk", keys.team_inbox(team_id)))
-    with storage():
-        results = ConversationItem.by_gsi1.query(keys.team_inbox(team_id), scan_index_forward=False, limit=limit,
-                                                 page_size=limit, last_evaluated_key=start)
-        items = [item for item in results if isinstance(item, ConversationItem)]
-        next_key = results.last_evaluated_key
-    return InboxPage(items, cursor.encode(next_key) if len(items) == limit else None)
-
-
-def assigned_to(team_id: str, staff_ids: list[str], *, limit: int = 50) -> list[ConversationItem]:
-    """Conversations of one team held by any of these clinicians (one Query each), waiting first, newest first."""
-    found: list[ConversationItem] = []
-    with storage():
-        for staff_id in staff_ids:
-            found += [c for c in ConversationItem.by_gsi4.query(keys.assigned(team_id, staff_id),
-                                                                scan_index_forward=False, limit=limit)
-                      if isinstance(c, ConversationItem) and c.team_id == team_id]
-    return sorted(found, key=lambda c: c.gsi4sk or "", reverse=True)[:limit]
 
 
 def all_held_by(team_id: str, staff_id: str) -> list[ConversationItem]:

@@ -8,6 +8,7 @@ benchmarks can count round trips (``observe_calls``) without patching anything.
 from __future__ import annotations
 
 import contextvars
+import importlib
 import threading
 import time
 from collections import Counter
@@ -217,6 +218,8 @@ def committed() -> Iterator[Transaction]:
 def _register_kinds() -> None:
     """Import every item kind, so a BatchGetItem can turn any ``kind`` it meets into its class."""
     from chalicelib.models import conversation, invite, people, push, ratelimit, session, stats, team  # noqa: F401
+    for name in ("canned", "inbox", "notes", "rota"):  # the team inbox and rota's kinds (issue 9)
+        importlib.import_module(f"chalicelib.models.{name}")
 
 
 def batch_get(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], MainItem]:

@@ -77,6 +77,34 @@ def message_sk(sent_at: datetime, message_id: str) -> str:
     return f"{MESSAGE_PREFIX}{iso(sent_at)}#{message_id}"
 
 
+NOTE_PREFIX = "NOTE#"  # staff-only notes and workflow events: their own range, never inside MSG#
+PRESENCE_PREFIX = "SEEN#"  # who has a conversation open or is writing; sorts between NOTE# and ~CONV
+COUNT_PREFIX = "COUNT#"
+ROTA_PREFIX = "ROTA#"
+
+
+def note_sk(at: datetime, note_id: str) -> str:
+    return f"{NOTE_PREFIX}{iso(at)}#{note_id}"
+
+
+def presence(team_id: str, patient_id: str, staff_id: str) -> tuple[str, str]:
+    return conversation_pk(team_id, patient_id), f"{PRESENCE_PREFIX}{staff_id}"
+
+
+def view_count(team_id: str, view: str) -> tuple[str, str]:
+    """A team's count of one inbox view (``new``, ``mine#<staff>``...): its own item, so adding to it is cheap."""
+    return team_pk(team_id), f"{COUNT_PREFIX}{view}"
+
+
+def canned_replies(team_id: str) -> tuple[str, str]:
+    return team_pk(team_id), "CANNED"
+
+
+def rota_month(team_id: str, month: str) -> tuple[str, str]:
+    """A team's rota for one month (``YYYY-MM``)."""
+    return team_pk(team_id), f"{ROTA_PREFIX}{month}"
+
+
 def client_message(team_id: str, patient_id: str, client_id: str) -> tuple[str, str]:
     return conversation_pk(team_id, patient_id), f"{CLIENT_ID_PREFIX}{client_id}"
 
@@ -140,6 +168,21 @@ def assigned(team_id: str, staff_id: str) -> str:
     return f"ASSIGNED#{team_id}#{staff_id}"
 
 
+def team_view(team_id: str, status: str) -> str:
+    """gsi5 partition: a team's conversations in one workflow status."""
+    return f"VIEW#{team_id}#{status}"
+
+
+def escalated(team_id: str, staff_id: str) -> str:
+    """gsi6 partition: conversations of one team escalated to one clinician."""
+    return f"ESCALATED#{team_id}#{staff_id}"
+
+
+def team_follow_ups(team_id: str) -> str:
+    """gsi2 partition (beside ``DUE#``): closed conversations with a follow-up date, by that date."""
+    return f"FOLLOWUP#{team_id}"
+
+
 def trust_teams(trust_id: str) -> str:
     return f"TRUST#{trust_id}#TEAMS"
 
@@ -173,6 +216,16 @@ def inbox_sk(waiting: bool, last_activity: datetime, patient_id: str) -> str:
     Read with a descending Query, "1#..." (waiting) sorts before "0#..." (answered).
     """
     return f"{1 if waiting else 0}#{iso(last_activity)}#{patient_id}"
+
+
+#: gsi4 sort keys of closed conversations start with this, below every open one ("0#", "1#"): "Mine"
+#: reads only open ones by key condition, and releasing a leaver's conversations still finds them all.
+CLOSED_MARK = "-"
+OPEN_FROM = "0"
+
+
+def closed_sk(last_activity: datetime, patient_id: str) -> str:
+    return f"{CLOSED_MARK}#{iso(last_activity)}#{patient_id}"
 
 
 def due_sk(reply_by: datetime, patient_id: str) -> str:

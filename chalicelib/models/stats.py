@@ -258,10 +258,12 @@ def clear_counts(team_id: str) -> int:
 
 
 def conversation_history(team_id: str, patient_id: str) -> list[Any]:
-    """Every message of one conversation, oldest first, all pages (the backfill's recount; never a request's)."""
+    """Every message and staff-only note of one conversation, all pages (the backfill's recount; never a
+    request's): one Query over the sort keys from ``MSG#`` to the end of ``NOTE#``, which lie side by side."""
     from chalicelib.models.conversation import MessageItem
+    from chalicelib.models.notes import NoteItem
 
     with storage():
-        return [m for m in MessageItem.query(keys.conversation_pk(team_id, patient_id),
-                                             MessageItem.sk.startswith(keys.MESSAGE_PREFIX))
-                if isinstance(m, MessageItem)]
+        return [item for item in MainItem.query(keys.conversation_pk(team_id, patient_id),
+                                                MainItem.sk.between(keys.MESSAGE_PREFIX, keys.NOTE_PREFIX + "~"))
+                if isinstance(item, (MessageItem, NoteItem))]

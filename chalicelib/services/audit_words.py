@@ -94,6 +94,29 @@ def _invited(w: Words) -> str:
     return f"{w.actor} invited {w.patient} to join {w.team}"
 
 
+_STATUS_WORDS = {"new": "new", "assigned": "assigned", "awaiting_patient": "awaiting the patient", "closed": "closed"}
+
+
+def _status(w: Words) -> str:
+    after = _STATUS_WORDS.get(str(w.detail.get("to")), "changed")
+    follow_up = w.detail.get("follow_up")
+    return (f"{w.actor} marked {w.patient}'s conversation with {w.team} {after}"
+            + (f", to follow up on {str(follow_up)[:10]}" if follow_up else ""))
+
+
+def _month(w: Words) -> str:
+    month = str(w.detail.get("month") or "")
+    try:
+        year, number = month.split("-")
+        return f"{_MONTHS[int(number) - 1]} {int(year)}"
+    except (ValueError, IndexError):
+        return "a month"
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
 DESCRIPTIONS: dict[str, EventWords] = {
     E.TRUST_ADMIN_CREATED: EventWords("Trust set up", lambda w: (
         f"Teamline was set up for the Trust, with {w.name(w.detail.get('staff_id'))} as its first Trust admin")),
@@ -137,6 +160,27 @@ DESCRIPTIONS: dict[str, EventWords] = {
     E.CONVERSATION_URGENCY_CHANGED: EventWords("Conversation marked urgent or not", lambda w: (
         f"{w.actor} marked {w.patient}'s conversation with {w.team} "
         f"{'urgent' if w.detail.get('urgent') else 'as not urgent'}")),
+    E.CONVERSATION_RELEASED: EventWords("Conversation released", lambda w: (
+        f"{w.actor} released {w.patient}'s conversation with {w.team} (it was with {w.name(w.detail.get('from'))})")),
+    E.CONVERSATION_STATUS_CHANGED: EventWords("Conversation status changed", _status),
+    E.CONVERSATION_ROUTED: EventWords("Conversation routed by the rota", lambda w: (
+        f"Teamline gave {w.patient}'s conversation with {w.team} to {w.name(w.detail.get('to'))}, "
+        "the named contact on the rota")),
+    E.NOTE_ADDED: EventWords("Internal note added", lambda w: (
+        f"{w.actor} added a staff-only note to {w.patient}'s conversation with {w.team}")),
+    E.CONVERSATION_ESCALATED: EventWords("Conversation escalated", lambda w: (
+        f"{w.actor} escalated {w.patient}'s conversation with {w.team} to {w.name(w.detail.get('to'))}")),
+    E.ESCALATION_SETTLED: EventWords("Escalation dealt with", lambda w: (
+        f"{w.actor} dealt with the escalation of {w.patient}'s conversation with {w.team}")),
+    E.CANNED_REPLIES_CHANGED: EventWords("Canned replies changed", lambda w: (
+        f"{w.actor} changed {w.team}'s canned replies")),
+    E.ROTA_DRAFT_CHANGED: EventWords("Rota draft changed", lambda w: (
+        f"{w.actor} changed the draft named-contact rota for {w.team}, {_month(w)}")),
+    E.ROTA_PUBLISHED: EventWords("Rota published", lambda w: (
+        f"{w.actor} published the named-contact rota for {w.team}, {_month(w)}")),
+    E.ROTA_CHANGED: EventWords("Published rota changed", lambda w: (
+        f"{w.actor} changed {len(w.detail.get('changed') or [])} days of the published named-contact rota "
+        f"for {w.team}, {_month(w)}")),
     E.POLICY_CHANGED: EventWords("Opening hours changed", lambda w: (
         f"{w.actor} changed {w.team}'s opening hours, closures or reply target")),
     E.AUTO_REPLIES_CHANGED: EventWords("Automatic replies changed", lambda w: (

@@ -22,6 +22,7 @@ from chalicelib.domain.availability import status_at
 from chalicelib.domain.policy import TeamPolicy
 from chalicelib.models.base import MainItem
 from chalicelib.models.conversation import MessageItem
+from chalicelib.models.notes import NoteItem
 
 
 class Tally(NamedTuple):
@@ -93,13 +94,16 @@ def auto_replies(item: MainItem, policy: TeamPolicy) -> Tally | None:
 
 
 def claims_and_escalations(item: MainItem, policy: TeamPolicy) -> Tally | None:
-    """Claims and escalations per clinician: filled by the inbox workflow and rota work (issue 9).
+    """Each clinician's load from the inbox workflow: a conversation that became theirs (they claimed it, a
+    colleague assigned it, or the rota routed it to them) adds ``claimed:<staff id>``; one escalated to them
+    adds ``escalated:<staff id>``. The workflow's staff-only event note carries who it went to."""
+    if not isinstance(item, NoteItem) or not item.subject_id or item.step not in _STEP_COUNTERS:
+        return None
+    label = {w.NAME_PREFIX + item.subject_id: item.subject_label} if item.subject_label else {}
+    return Tally(item.team_id, item.at, {_STEP_COUNTERS[item.step] + item.subject_id: 1}, labels=label)
 
-    That work records assignments and escalations; for them to be counted here they must reach the main
-    table's stream as inserted items (the audit table has no stream), and this rule turns each into
-    ``claimed:<staff id>`` or ``escalated:<staff id>`` on the day it happened. Nothing does today.
-    """
-    return None
+
+_STEP_COUNTERS = {"assigned": w.CLAIMED_PREFIX, "escalated": w.ESCALATED_PREFIX}
 
 
 def red_flags_answered(item: MainItem, policy: TeamPolicy) -> Tally | None:
@@ -129,7 +133,7 @@ RULES: list[Rule] = [
     Rule("staff_replies", _MESSAGES, staff_replies),
     Rule("reply_times", _MESSAGES, reply_times),
     Rule("auto_replies", _MESSAGES, auto_replies),
-    Rule("claims_and_escalations", (), claims_and_escalations, recording=False),
+    Rule("claims_and_escalations", (NoteItem,), claims_and_escalations),
     Rule("red_flags_answered", (), red_flags_answered, recording=False),
     Rule("misuse_steps", (), misuse_steps, recording=False),
 ]

@@ -23,10 +23,12 @@ from typing import Any, NamedTuple
 
 from chalicelib.domain import notify as rules
 from chalicelib.domain.notify import Recipient
+from chalicelib.domain.rota import on_shift_now
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.logs import log_event
 from chalicelib.models import conversation as conversation_store
 from chalicelib.models import push as push_store
+from chalicelib.models import rota as rota_store
 from chalicelib.models import team as team_store
 from chalicelib.models.conversation import MessageItem
 from chalicelib.models.push import PushSubscriptionItem
@@ -79,7 +81,10 @@ def recipients_for(message: MessageItem, *, now: datetime) -> tuple[list[Recipie
         return [], False
     members = [m.staff_id for m in team_store.roster(team.team_id)]
     urgent = bool(conversation.urgent)
-    return rules.staff_to_notify(team_store.team_policy(team), members, urgent=urgent, now=now), urgent
+    policy = team_store.team_policy(team)
+    # Where the team keeps a rota, it says who is on shift (services.routing; one more BatchGetItem here).
+    rota_on_shift = on_shift_now(rota_store.published_for(team.team_id, now), policy, now)
+    return rules.staff_to_notify(policy, members, urgent=urgent, now=now, rota_on_shift=rota_on_shift), urgent
 
 
 class Push(NamedTuple):

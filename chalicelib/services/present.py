@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from chalicelib.domain.availability import Status, reply_by, status_at
+from chalicelib.domain.conversation import STATUS_LABELS, status_of
 from chalicelib.domain.policy import TeamPolicy, when_text
 from chalicelib.domain.safety import EMERGENCY_ROUTES
 from chalicelib.models import keys
@@ -128,6 +129,9 @@ def conversation_summary(conv: ConversationItem, now: datetime, policy: TeamPoli
         "assigned_staff_id": conv.assigned_staff_id,
         "assigned_name": conv.assigned_name,
         "covered_by": _cover_name(policy, conv.assigned_staff_id, now),
+        "status": status_of(conv.state),
+        "status_label": STATUS_LABELS[status_of(conv.state)],
+        "escalated_to": conv.escalated_to,
     }
 
 
@@ -155,3 +159,22 @@ def sent(message_item: MessageItem, auto_reply: MessageItem | None, conversation
         "auto_reply": message(auto_reply, marks, viewer=viewer, policy=policy, now=now, viewer_id=viewer_id)
         if auto_reply else None,
     }
+
+
+def note(item: Any, policy: TeamPolicy | None, now: datetime) -> dict[str, Any]:
+    """A staff-only note or workflow event (a ``models.notes.NoteItem``) for the staff thread; never for patients."""
+    return {
+        "id": item.note_id,
+        "note_kind": item.note_kind,
+        "author_label": item.author_label,
+        "body": item.body,
+        "at": iso(item.at),
+        "at_text": when_text(policy, item.at, now) if policy else iso(item.at),
+    }
+
+
+def interleave(messages: list[dict[str, Any]], notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Messages and staff-only notes in time order, each marked with what it is (for the staff thread)."""
+    rows = [{"entry": "message", "sort": m["sent_at"] or "", **m} for m in messages]
+    rows += [{"entry": "note", "sort": n["at"] or "", **n} for n in notes]
+    return sorted(rows, key=lambda row: row["sort"])

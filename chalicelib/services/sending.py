@@ -14,7 +14,8 @@ Guarantees, and how they are kept:
   period still produce one auto-reply).
 
 A patient's send is two DynamoDB round trips: the BatchGetItem that authenticates and loads
-(``chalicelib.access``) and this transaction.
+(``chalicelib.access``, with the team's rota months) and this transaction, which also routes an
+unowned conversation to today's named contact (``services.routing``) and moves the views' counts.
 """
 
 from __future__ import annotations
@@ -33,11 +34,13 @@ from chalicelib.domain.messages import body_digest, clean_body, clean_client_id,
 from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.models import conversation as store
 from chalicelib.models import db
+from chalicelib.models import inbox as inbox_store
 from chalicelib.models import team as team_store
 from chalicelib.models.audit import AuditEventType, audit_event
 from chalicelib.models.conversation import ConversationItem, MessageItem
 from chalicelib.models.team import team_policy
 from chalicelib.scopes import PatientConversation, StaffConversation
+from chalicelib.services import routing
 from chalicelib.services.common import staff_label, touch_session
 
 MAX_ATTEMPTS = 8
@@ -129,8 +132,9 @@ def do_patient_send(pc: PatientConversation, *, client_id: object, body: object,
 
 def _commit_patient_send(pc: PatientConversation, conv: ConversationItem, draft: _Draft, now: datetime) -> SendResult:
     # Planned afresh on every attempt: a conflicting write may have sent this period's auto-reply.
-    intake = plan_intake(team_policy(pc.team), assigned_staff_id=conv.assigned_staff_id,
-                         last_auto_key=conv.last_auto_reply_key, now=now)
+    policy, rota_days = team_policy(pc.team), routing.published(pc.items, pc.team.team_id, now)
+    intake = plan_intake(policy, assigned_staff_id=conv.assigned_staff_id, last_auto_key=conv.last_auto_reply_key,
+                         now=now, contact=routing.contact_wording(rota_days, policy, now))
     at = rules.next_instant(conv.last_activity_at, now)
     message = store.new_message(conv, at, "patient", conv.patient_id, pc.actor.first_name, draft.text,
                                 client_id=draft.client_id, reply_by=intake.reply_by)
@@ -142,6 +146,9 @@ def _commit_patient_send(pc: PatientConversation, conv: ConversationItem, draft:
         message.auto_reply_sk = auto.sk
     change = rules.patient_message(conv.state, at=at, preview=preview(draft.text), reply_by=intake.reply_by,
                                    auto_reply_at=auto.sent_at if auto else None, auto_key=intake.auto_key)
+    routed = routing.on_send(conv, rota_days, policy, at)  # nobody holds it: today's named contact, if on shift
+    if routed is not None:
+        change = rules.merge(change, routed.change)
     with db.transaction() as tx:
         tx.save(store.new_guard(conv, draft.client_id, message, draft.digest, auto),
                 condition=store.ClientMessageItem.pk.does_not_exist(), return_values="ALL_OLD")
@@ -150,8 +157,12 @@ def _commit_patient_send(pc: PatientConversation, conv: ConversationItem, draft:
             tx.save(auto)
         tx.save(audit_event(at, AuditEventType.MESSAGE_SENT, pc.actor, team_id=conv.team_id,
                             patient_id=conv.patient_id, message_id=message.message_id,
-                            detail={"auto_reply": intake.auto_kind} if auto else None))
+                            detail={**({"auto_reply": intake.auto_kind} if auto else {}),
+                                    **({"routed_to": routed.staff_id} if routed else {})} or None))
         tx.update(conv, actions=store.update_actions(conv, change), condition=store.unchanged_since_loaded(conv))
+        inbox_store.count_updates(tx, conv, change)
+        if routed is not None:
+            tx.save(routed.note)
         touch_session(tx, pc.actor, now)
     return SendResult(message, auto, created=True)
 
@@ -193,6 +204,7 @@ def _commit_staff_reply(sc: StaffConversation, conv: ConversationItem, draft: _D
         tx.save(audit_event(at, AuditEventType.MESSAGE_SENT, sc.actor, team_id=conv.team_id,
                             patient_id=conv.patient_id, message_id=message.message_id))
         tx.update(conv, actions=store.update_actions(conv, step.change), condition=store.unchanged_since_loaded(conv))
+        inbox_store.count_updates(tx, conv, step.change)
         if step.answered_overdue:
             tx.update(sc.team, actions=team_store.overdue_answered())
         touch_session(tx, sc.actor, now)

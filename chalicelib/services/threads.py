@@ -13,12 +13,15 @@ from typing import Any
 from chalicelib.auth.actor import Actor
 from chalicelib.models import conversation as store
 from chalicelib.models import db
+from chalicelib.models import inbox as inbox_store
+from chalicelib.models import notes as note_store
+from chalicelib.models import rota as rota_store
 from chalicelib.models.audit import AuditEventType, audit_event
 from chalicelib.models.conversation import ConversationItem
 from chalicelib.models.team import team_policy
 from chalicelib.scopes import PatientConversation, StaffConversation
-from chalicelib.services import present
-from chalicelib.services.common import touch_session
+from chalicelib.services import present, rota
+from chalicelib.services.common import staff_label, touch_session
 
 
 def patient_thread(pc: PatientConversation, now: datetime, before: str | None = None, *,
@@ -30,12 +33,23 @@ def patient_thread(pc: PatientConversation, now: datetime, before: str | None = 
     policy = team_policy(pc.team)
     status = present.team_status(pc.team, now)
     return {
-        "team": {"team_id": pc.team.team_id, "name": pc.team.name, "phone": pc.team.phone, "status": status},
+        "team": {"team_id": pc.team.team_id, "name": pc.team.name, "phone": pc.team.phone, "status": status,
+                 "contact": rota.today_contact(pc.items, pc.team, now)},
         "status": status,
         "messages": [present.message(m, pc.conversation, viewer="patient", policy=policy, now=now)
                      for m in page.messages],
         "older_cursor": page.older_cursor,
+        "first_unread": _first_unread(page.messages, "staff", pc.conversation.patient_read_upto,
+                                      pc.conversation.patient_unread),
     }
+
+
+def _first_unread(messages: list[Any], from_kind: str, read_upto: datetime | None, unread: float | None) -> str | None:
+    """The first message from the other side the reader had not read when the page loaded (the marker goes there)."""
+    if not unread:
+        return None
+    return next((m.sk for m in messages if m.sender_kind == from_kind and (read_upto is None or m.sent_at > read_upto)),
+                None)
 
 
 def staff_thread(sc: StaffConversation, now: datetime, before: str | None = None, *,
@@ -46,14 +60,28 @@ def staff_thread(sc: StaffConversation, now: datetime, before: str | None = None
     policy = team_policy(sc.team)
     messages = [present.message(m, sc.conversation, viewer="staff", policy=policy, now=now, viewer_id=sc.actor.id)
                 for m in page.messages]
+    notes = _notes(sc, page, before)
     return {
         "team": {"team_id": sc.team.team_id, "name": sc.team.name},
         "me": sc.actor.id,
         "conversation": present.conversation_summary(sc.conversation, now, policy),
         "messages": messages,
+        "notes": [present.note(n, policy, now) for n in notes],
+        "entries": present.interleave(messages, [present.note(n, policy, now) for n in notes]),
         "older_cursor": page.older_cursor,
         "seen_upto": messages[-1]["cursor"] if messages else "",
+        "first_unread": _first_unread(page.messages, "patient", sc.conversation.team_read_upto,
+                                      sc.conversation.team_unread),
     }
+
+
+def _notes(sc: StaffConversation, page: store.MessagePage, before: str | None) -> list[Any]:
+    """The staff-only notes in the page's time span: one more Query, only when the conversation has any."""
+    if not sc.conversation.note_count:
+        return []
+    after = page.messages[0].sent_at if page.older_cursor and page.messages else None
+    return note_store.notes_between(sc.team.team_id, sc.conversation.patient_id, after,
+                                    store.cursor_time(store.check_message_cursor(before)))
 
 
 def do_patient_read(pc: PatientConversation, now: datetime) -> None:
@@ -76,6 +104,9 @@ def do_staff_view(sc: StaffConversation, now: datetime, *, mark_read: bool = Tru
     with db.committed() as tx:
         tx.save(audit_event(now, AuditEventType.CONVERSATION_VIEWED, sc.actor, team_id=conv.team_id,
                             patient_id=conv.patient_id))
+        # Colleagues' open pages show "opened by ..." (services.live): written with the audited read.
+        tx.save(inbox_store.new_presence(conv.team_id, conv.patient_id, sc.actor.id, staff_label(sc.actor),
+                                         writing=False, now=now))
         if mark_read and conv.team_unread:
             # Read up to everything on screen, even if its stamp is a hair ahead of this clock.
             tx.update(conv, actions=[ConversationItem.team_unread.set(0),
@@ -84,9 +115,13 @@ def do_staff_view(sc: StaffConversation, now: datetime, *, mark_read: bool = Tru
 
 
 def patient_teams(actor: Actor, now: datetime) -> list[dict[str, Any]]:
-    """Each of the patient's teams with its open/closed status and unread count (one BatchGetItem)."""
+    """Each of the patient's teams with its open/closed status, unread count and today's named contact.
+
+    One BatchGetItem: the teams, the conversations and the teams' rota months together.
+    """
     rows = []
-    for team, conv in store.teams_with_conversations(actor.id, actor.patient_team_ids):
+    pairs, found = rota_store.patient_teams_and_rota(actor.id, actor.patient_team_ids, now)
+    for team, conv in pairs:
         if not team.active:
             continue
         rows.append({
@@ -97,6 +132,7 @@ def patient_teams(actor: Actor, now: datetime) -> list[dict[str, Any]]:
             "status": present.team_status(team, now),
             "unread": int(conv.patient_unread or 0),
             "last_activity_text": present.when_text_for(team, conv.last_activity_at, now),
+            "contact": rota.today_contact(found, team, now),
         })
     return sorted(rows, key=lambda row: row["name"].lower())
 

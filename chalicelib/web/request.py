@@ -20,6 +20,8 @@ from chalicelib.ids import new_token
 from chalicelib.web import cookies, csrf
 
 MAX_BODY_BYTES = 64 * 1024
+#: The largest form is the rota builder's month: 31 days x (contact, from, until) plus its token and month.
+MAX_FORM_FIELDS = 100
 DEVICE_COOKIE_SECONDS = 180 * 24 * 3600
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -155,7 +157,8 @@ class RequestContext:
             if self._content_type() != FORM:
                 raise UnsupportedMediaType("Send this form as application/x-www-form-urlencoded.")
             try:
-                parsed = parse_qs(self._body_bytes().decode("utf-8"), keep_blank_values=True, max_num_fields=50)
+                parsed = parse_qs(self._body_bytes().decode("utf-8"), keep_blank_values=True,
+                                  max_num_fields=MAX_FORM_FIELDS)
             except (UnicodeDecodeError, ValueError) as exc:
                 raise ValidationError("The form could not be read.") from exc
             self._form = {check_text(key, "form"): check_text(values[0], key) for key, values in parsed.items()}

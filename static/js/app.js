@@ -1,11 +1,13 @@
 // Teamline's page script: starts NHS.UK frontend, registers the service worker, shows connection and
-// update banners, and starts whichever of the outbox, the notifications panel and the sign-out guard
-// the page has. Pages work without it; it only makes them better. scripts/build_assets.py bundles this
-// and everything it imports into one minified, content-hashed file: one request, cached for a year.
+// update banners, and starts whichever of the outbox, the notifications panel, the sign-out guard and the
+// team inbox's live checks the page has. Pages work without it; it only makes them better.
+// scripts/build_assets.py bundles this and everything it imports into one minified, content-hashed file:
+// one request, cached for a year.
 import { startNhsuk } from "./nhsuk.js";
 import { sendWaiting, startCompose } from "./outbox.js";
 import { recheckSubscription, startPushPanel } from "./push.js";
 import { guardSignOut } from "./signout.js";
+import { forgetDrafts, startTeamwork } from "./teamwork.js";
 
 document.documentElement.classList.remove("no-js");
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
@@ -79,4 +81,7 @@ const pushPanel = document.querySelector("[data-push-panel]");
 if (pushPanel) startPushPanel(pushPanel);
 if (actor) recheckSubscription().catch(() => { /* offline or busy: the next page checks again */ });
 
-guardSignOut(actor);
+// Signing out also forgets the clinician's unsent reply drafts kept on this device.
+guardSignOut(actor, forgetDrafts);
+
+startTeamwork();

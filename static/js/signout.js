@@ -47,7 +47,7 @@ function ask(dialog, count) {
   });
 }
 
-export function guardSignOut(actor) {
+export function guardSignOut(actor, beforeLeaving = () => {}) {
   const dialog = document.querySelector("dialog[data-unsent-dialog]");
   const forms = document.querySelectorAll('form[action="/sign-out"], form[action="/p/account/sign-out-everywhere"]');
   forms.forEach((form) => {
@@ -67,6 +67,7 @@ export function guardSignOut(actor) {
         if (choice === "delete") await Promise.all(waiting.map((entry) => remove(entry.client_id)));
       }
       try {
+        beforeLeaving();
         await forgetThisPerson();
       } finally {
         form.submit();  // submit() fires no submit event, so this handler does not run again

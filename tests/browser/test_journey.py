@@ -140,11 +140,13 @@ def test_invite_join_message_and_reply(new_device: Any, stack: Any) -> None:
     # --- the Trust admin's page, on another tablet ----------------------------------------------------
     admin = new_device("tablet")
     admin_tab = sign_in_staff(admin, stack.demo.admin_email)
-    expect(admin_tab).to_have_url(f"{stack.url}/staff")  # a Trust admin starts on their list of teams
+    # a Trust admin in no team starts on the admin pages: teams, staff accounts and the audit log
+    expect(admin_tab).to_have_url(f"{stack.url}/admin")
+    expect(admin_tab.get_by_role("heading", level=1)).to_contain_text("NHS Foundation Trust")
+    expect(admin_tab.get_by_role("heading", name="Teams", level=2)).to_be_visible()
     admin.assert_accessible()
-    admin_tab.get_by_role("link", name="Trust admin").click()
-    expect(admin_tab.get_by_role("heading", level=1)).to_contain_text("teams and staff")
-    admin.assert_accessible()
+    admin_tab.get_by_role("link", name="My teams").click()
+    expect(admin_tab).to_have_url(f"{stack.url}/admin")  # no teams of their own: back to the admin pages
 
     patient.assert_no_errors()
     clinician.assert_no_errors()

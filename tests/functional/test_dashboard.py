@@ -135,3 +135,43 @@ def test_the_backfill_rebuilds_what_the_stream_counted(seeded_month):
     counting.recount_all()
     after = storage.team_days(world.team_x, at(1, 0).date(), at(31, 0).date())
     assert after == before and sum(d.counts.get("in", 0) for d in after) == 5
+
+
+def test_claims_assignments_and_escalations_reach_each_clinicians_load_and_survive_a_recount(api, world,
+                                                                                          pinned_clock):
+    """The workflow's event notes reach the counting consumer through the stream; the lead sees who carries what."""
+    from chalicelib.models import db
+    from chalicelib.models.base import MainItem
+    from chalicelib.models.notes import NoteItem
+    now = at(8, 10)
+    pinned_clock.set(now)
+    send_as_patient(world, "patient_a", "question", now)
+    send_as_patient(world, "patient_b", "another", now)
+    conv = f"/staff/teams/{world.team_x}/patients/{{}}".format
+    steps = [("clinician_x", "patient_a", "claim", {}),
+             ("lead_x", "patient_b", "assign", {"staff_id": world.staff["clinician_x"]}),
+             ("clinician_x", "patient_a", "escalate", {"staff_id": world.staff["lead_x"], "reason": "Ketones high"}),
+             ("lead_x", "patient_a", "notes", {"note": "Rang mum"})]
+    for persona, patient, step, form in steps:
+        response = api.post(f"{conv(world.patients[patient])}/{step}", persona, form=form)
+        assert response.status_code == 303, (step, response.body[:200])
+    with db.storage():
+        notes = [item for patient in ("patient_a", "patient_b")
+                 for item in MainItem.query(f"CONV#{world.team_x}#{world.patients[patient]}")
+                 if isinstance(item, NoteItem)]
+    assert len(notes) == 4
+    consumer = [c for c in stream.CONSUMERS if c.__name__ == "_counters"]
+    for _ in range(2):  # delivered twice: counted once
+        stream.handle_inserts([n.serialize() for n in notes], at(31, 12), consumers=consumer)
+
+    def load() -> dict[str, int]:
+        days = storage.team_days(world.team_x, at(8, 0).date(), at(8, 0).date())
+        return {k: v for d in days for k, v in d.counts.items() if k.startswith(("claimed:", "escalated:"))}
+
+    x, lead = world.staff["clinician_x"], world.staff["lead_x"]
+    assert load() == {f"claimed:{x}": 2, f"escalated:{lead}": 1}
+    counting.recount_all()  # the backfill finds the same in the stored notes
+    assert load() == {f"claimed:{x}": 2, f"escalated:{lead}": 1}
+    pinned_clock.set(at(31, 12))
+    page = page_text(api.get(f"/staff/teams/{world.team_x}/dashboard?period=2026-12", "lead_x"))
+    assert "Claims and escalations are not recorded yet" not in page

@@ -234,7 +234,7 @@ _AUTH = base64.urlsafe_b64encode(b"\x02" * 16).decode().rstrip("=")
 def route_path(template: str, world: World) -> str:
     """A route's path with its parameters filled in: team X, patient A, clinician X, app.css..."""
     values = {"team_id": world.team_x, "patient_id": world.patients["patient_a"], "staff_id": world.staff["clinician_x"],
-              "name": "app.css", "device_id": MATRIX_DEVICE, "ref": MATRIX_REF}
+              "name": "app.css", "device_id": MATRIX_DEVICE, "ref": MATRIX_REF, "reply_id": "no-such-reply"}
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -269,6 +269,20 @@ def route_body(template: str, world: World) -> dict[str, Any]:
         "/admin/teams/{team_id}": {"name": "Team X Diabetes", "phone": "020 7946 0001"},
         "/admin/staff/{staff_id}/password-reset": {"confirm": "yes"},
         "/admin/staff/{staff_id}/deactivate": {"confirm": "yes"},
+        "/staff/teams/{team_id}/patients/{patient_id}/assign": {"staff_id": world.staff["clinician_x"]},
+        "/api/staff/teams/{team_id}/conversations/{patient_id}/assign": {"staff_id": world.staff["clinician_x"]},
+        "/staff/teams/{team_id}/patients/{patient_id}/status": {"status": "awaiting_patient"},
+        "/api/staff/teams/{team_id}/conversations/{patient_id}/status": {"status": "awaiting_patient"},
+        "/staff/teams/{team_id}/patients/{patient_id}/notes": {"note": "A note from the route census"},
+        "/api/staff/teams/{team_id}/conversations/{patient_id}/notes": {"note": "A note from the route census"},
+        "/staff/teams/{team_id}/patients/{patient_id}/escalate": {"staff_id": world.staff["lead_x"],
+                                                                   "reason": "Please look"},
+        "/api/staff/teams/{team_id}/conversations/{patient_id}/presence": {"writing": False},
+        "/staff/teams/{team_id}/canned-replies": {"title": "Census", "body": "Hello {patient_first_name}"},
+        "/staff/teams/{team_id}/rota/days": {"month": "2026-12"},
+        "/staff/teams/{team_id}/rota/copy": {"month": "2026-12"},
+        "/staff/teams/{team_id}/rota/swap": {"month": "2026-12", "first": "2026-12-01", "second": "2026-12-02"},
+        "/staff/teams/{team_id}/rota/publish": {"month": "2026-12"},
         "/api/push/subscriptions": {"device_id": MATRIX_DEVICE, "endpoint": "https://push.invalid/send/abc",
                                     "keys": {"p256dh": _P256DH, "auth": _AUTH}},
     }

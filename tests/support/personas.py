@@ -58,7 +58,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int, int]] =
     ("GET",  "/staff/teams/{team_id}/patients"):                                  (302, 403, 403, 200, 200, 404, 404, 404),
     ("GET",  "/staff/teams/{team_id}/patients/{patient_id}"):                     (302, 403, 403, 200, 200, 404, 404, 404),
     ("POST", "/staff/teams/{team_id}/patients/{patient_id}/messages"):            (303, 403, 403, 303, 303, 404, 404, 404),
-    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/claim"):               (303, 403, 403, 303, 303, 404, 404, 404),
+    # by then clinician X holds it (the assign routes ran first): a second claim is refused, naming them
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/claim"):               (303, 403, 403, 303, 409, 404, 404, 404),
     ("POST", "/staff/teams/{team_id}/patients/{patient_id}/urgent"):              (303, 403, 403, 303, 303, 404, 404, 404),
     ("POST", "/staff/teams/{team_id}/patients/{patient_id}/recovery"):            (303, 403, 403, 200, 200, 404, 404, 404),
     ("POST", "/staff/teams/{team_id}/patients/{patient_id}/discharge"):           (303, 403, 403, 403, 303, 404, 404, 404),
@@ -123,6 +124,35 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int, int]] =
     ("POST", "/api/staff/teams/{team_id}/away"):                                  (401, 403, 403, 400, 400, 404, 404, 404),
     ("POST", "/api/staff/teams/{team_id}/away/clear"):                            (401, 403, 403, 400, 400, 404, 404, 404),
     ("GET",  "/api/staff/teams/{team_id}/dashboard"):                             (401, 403, 403, 200, 200, 404, 404, 404),
+    # --- the team's workflow on a conversation (issue 9): any member of team X
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/assign"):              (302, 403, 403, 200, 200, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/assign"):              (303, 403, 403, 303, 303, 404, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/conversations/{patient_id}/assign"):     (401, 403, 403, 200, 200, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/release"):             (303, 403, 403, 303, 303, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/status"):              (303, 403, 403, 303, 303, 404, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/conversations/{patient_id}/status"):     (401, 403, 403, 200, 200, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/notes"):               (303, 403, 403, 303, 303, 404, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/conversations/{patient_id}/notes"):      (401, 403, 403, 201, 201, 404, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/escalate"):            (302, 403, 403, 200, 200, 404, 404, 404),
+    # escalating to lead X: the lead cannot escalate to themselves (400, the form again)
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/escalate"):            (303, 403, 403, 303, 400, 404, 404, 404),
+    # clinician X escalated it to lead X just before (routes run in order): only lead X may settle it
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/escalation/done"):     (303, 403, 403, 409, 303, 404, 404, 404),
+    ("GET",  "/api/staff/teams/{team_id}/conversations/{patient_id}/check"):      (401, 403, 403, 200, 200, 404, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/conversations/{patient_id}/presence"):   (401, 403, 403, 200, 200, 404, 404, 404),
+    ("GET",  "/api/staff/teams/{team_id}/inbox/check"):                           (401, 403, 403, 200, 200, 404, 404, 404),
+    # canned replies: only the lead keeps them (removing one that is not there: 400)
+    ("GET",  "/staff/teams/{team_id}/canned-replies"):                            (302, 403, 403, 403, 200, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/canned-replies"):                            (303, 403, 403, 403, 303, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/canned-replies/{reply_id}/delete"):          (303, 403, 403, 403, 400, 404, 404, 404),
+    # the named-contact rota: members read it, only the lead builds it (nothing to copy or publish yet: 400)
+    ("GET",  "/staff/teams/{team_id}/rota"):                                      (302, 403, 403, 200, 200, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/rota/days"):                                 (303, 403, 403, 403, 303, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/rota/copy"):                                 (303, 403, 403, 403, 400, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/rota/swap"):                                 (303, 403, 403, 403, 303, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/rota/publish"):                              (303, 403, 403, 403, 400, 404, 404, 404),
+    ("GET",  "/p/teams/{team_id}/rota"):                                          (302, 200, 200, 403, 403, 403, 403, 403),
+    ("GET",  "/p/teams/{team_id}/rota.ics"):                                      (302, 200, 200, 403, 403, 403, 403, 403),
 }
 # fmt: on
 
@@ -143,11 +173,15 @@ MULTI_TEAM: dict[str, str] = {
 }
 
 #: Where a multi-team persona differs from its column: (METHOD, path) -> status.
+#: The assign routes run before claim and give the conversation to clinician X, so a second clinician's claim
+#: is refused, naming who holds it (clinician X's own claim is a no-op).
+_HELD_BY_CLINICIAN_X = {("POST", "/staff/teams/{team_id}/patients/{patient_id}/claim"): 409}
 MULTI_TEAM_OVERRIDES: dict[str, dict[tuple[str, str], int]] = {
-    "clinician_xy": {("GET", "/staff"): 200},  # two teams: a list to choose from, not a redirect
+    # two teams: a list to choose from, not a redirect
+    "clinician_xy": {("GET", "/staff"): 200, **_HELD_BY_CLINICIAN_X},
     "patient_xy": {("GET", "/api/push/refs/{ref}"): 404},  # the ref is patient A's notification, not theirs
     "removed_x": {("GET", "/staff"): 200},  # no team left: the staff home says so
-    "cover_x": {},
+    "cover_x": dict(_HELD_BY_CLINICIAN_X),
 }
 
 

@@ -61,6 +61,28 @@ def messages(team_id: str, patient_id: str) -> list[MessageItem]:
     return [m for m in found if isinstance(m, MessageItem)]
 
 
+def notes(team_id: str, patient_id: str) -> list[Any]:
+    """Every staff-only note and workflow event of the conversation, oldest first."""
+    from chalicelib.models.notes import notes_between
+
+    return notes_between(team_id, patient_id, None, None)
+
+
+def view_count(team_id: str, view: str) -> int:
+    """A team's stored count of one inbox view (``new``, ``mine#<staff>``...): 0 when none is stored."""
+    from chalicelib.models.inbox import ViewCountItem
+
+    item = db.get(keys.view_count(team_id, view), ViewCountItem, consistent=True)
+    return int(item.n) if item else 0
+
+
+def rota_month(team_id: str, month: str) -> Any:
+    """A team's rota item for ``YYYY-MM`` (draft and published), or None."""
+    from chalicelib.models.rota import RotaMonthItem
+
+    return db.get(keys.rota_month(team_id, month), RotaMonthItem, consistent=True)
+
+
 def guard(team_id: str, patient_id: str, client_id: str) -> ClientMessageItem | None:
     """The idempotency guard stored for one client message id."""
     found: ClientMessageItem | None = db.get(keys.client_message(team_id, patient_id, client_id), ClientMessageItem)

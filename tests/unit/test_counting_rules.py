@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.policy import build_policy
 from chalicelib.models.conversation import ClientMessageItem, MessageItem
+from chalicelib.models.notes import NoteItem
 from chalicelib.services import counting_rules as rules
 
 POLICY = build_policy("t1", "Team", None, None, None)  # Mon-Fri 09:00-17:00 London
@@ -53,8 +54,25 @@ def test_auto_replies_count_by_kind_and_other_items_count_nothing():
 
 
 def test_the_rules_later_work_fills_are_registered_and_say_they_record_nothing_yet():
-    for name in ("claims_and_escalations", "red_flags_answered", "misuse_steps"):
+    for name in ("red_flags_answered", "misuse_steps"):
         rule = next(r for r in rules.RULES if r.name == name)
         assert rule.recording is False and rule.measure(message("patient", MONDAY_10), POLICY) is None
         assert "issue" in (rule.measure.__doc__ or "")
     assert rules.recording("patient_messages") and not rules.recording("red_flags_answered")
+
+
+def note(step: str | None, subject: tuple[str, str] | None, kind: str = "event") -> NoteItem:
+    return NoteItem("CONV#t1#p1", f"NOTE#{MONDAY_10.isoformat()}#n", note_id="n", team_id="t1", patient_id="p1",
+                    note_kind=kind, author_id="s9", author_label="Lead", body="A line", at=MONDAY_10, step=step,
+                    subject_id=subject[0] if subject else None, subject_label=subject[1] if subject else None)
+
+
+def test_a_conversation_that_becomes_a_clinicians_counts_as_claimed_and_one_escalated_to_them_as_escalated():
+    assert rules.recording("claims_and_escalations")
+    claimed = note("assigned", ("s1", "Sam (Nurse)"))
+    assert counts(claimed) == {"claimed:s1": 1}
+    assert [t.labels for t in rules.tallies(claimed, POLICY)] == [{"name:s1": "Sam (Nurse)"}]
+    assert counts(note("escalated", ("s2", "Dr Lee (Consultant)"), kind="escalation")) == {"escalated:s2": 1}
+    # a clinician's own note, a status change, a note without a subject: nothing
+    assert counts(note(None, None, kind="note")) == {} and counts(note("assigned", None)) == {}
+    assert counts(note("closed", ("s1", "Sam"))) == {}
