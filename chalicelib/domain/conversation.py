@@ -23,6 +23,8 @@ class ConversationState(NamedTuple):
     overdue: bool
     assigned_staff_id: str | None
     discharged: bool = False
+    #: Urgent conversations (a red flag, or a clinician said so) sort first in the inbox while they wait.
+    urgent: bool = False
 
 
 class Change(NamedTuple):
