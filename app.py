@@ -3,7 +3,20 @@
 from chalice import Chalice
 
 from chalicelib import logs
-from chalicelib.api import account, admin, inbox, jobs, join, meta, patient, push, pwa, team_settings
+from chalicelib.api import (
+    account,
+    admin,
+    inbox,
+    jobs,
+    join,
+    meta,
+    patient,
+    push,
+    pwa,
+    safety,
+    safety_staff,
+    team_settings,
+)
 from chalicelib.settings import get_settings
 
 logs.configure(get_settings().log_level)
@@ -13,5 +26,6 @@ logs.configure(get_settings().log_level)
 app = Chalice(app_name="teamline", configure_logs=False)
 app.api.binary_types.extend(pwa.BINARY_TYPES)
 
-for blueprint in (pwa.bp, meta.bp, account.bp, join.bp, patient.bp, inbox.bp, team_settings.bp, admin.bp, push.bp, jobs.bp):
+for blueprint in (pwa.bp, meta.bp, account.bp, join.bp, patient.bp, inbox.bp, team_settings.bp, admin.bp, push.bp, jobs.bp,
+                  safety.bp, safety_staff.bp):
     app.register_blueprint(blueprint)

@@ -9,7 +9,7 @@ from chalice import Blueprint
 from chalicelib.access import access_trust_admin
 from chalicelib.auth.actor import TEAM_ROLES
 from chalicelib.errors import TeamlineError
-from chalicelib.services import accounts, audit_log, leaving, present
+from chalicelib.services import accounts, audit_log, leaving, present, safety_settings
 from chalicelib.web.responses import Page, Redirect
 from chalicelib.web.routing import RequestContext, route
 
@@ -33,10 +33,14 @@ def _overview(req: RequestContext, **extra: object) -> Page:
         } for s in staff],
         "roles": TEAM_ROLES,
         "values": {},
+        "urgent_lines": safety_settings.trust_lines_view(actor.trust_id),  # safety: the Trust's lines (api/safety.py)
     }
     context.update(extra)
     status = getattr(extra.get("error"), "status", 200)
     return Page("admin/overview.html", context, status=int(status))
+
+
+overview_page = _overview  # the Trust's urgent-lines form (api/safety.py) re-renders this page on an error
 
 
 @route(bp, "/admin", auth="admin", summary="Trust admin: teams and staff")

@@ -14,7 +14,7 @@ from chalicelib.access import access_staff, access_staff_conversation, access_st
 from chalicelib.errors import TeamlineError
 from chalicelib.models.team import TeamItem, team_policy
 from chalicelib.scopes import StaffTeam
-from chalicelib.services import inbox, invites, leaving, present, recovery, sending, threads
+from chalicelib.services import inbox, invites, leaving, present, recovery, safety_views, sending, threads
 from chalicelib.web import qr
 from chalicelib.web.responses import Json, Page, Redirect
 from chalicelib.web.routing import RequestContext, route
@@ -50,9 +50,10 @@ def inbox_json(req: RequestContext, team_id: str) -> Json:
 
 def _conversation_page(req: RequestContext, team_id: str, patient_id: str, error: TeamlineError | None = None,
                        draft: str = "") -> Page:
-    view = threads.staff_thread(access_staff_conversation(req, team_id, patient_id), req.now, req.query("before"),
-                                   mark_read=req.from_this_site)
-    context: dict[str, Any] = {**view, "error": error, "draft": draft, "new_client_id": str(uuid.uuid4())}
+    sc = access_staff_conversation(req, team_id, patient_id)
+    view = threads.staff_thread(sc, req.now, req.query("before"), mark_read=req.from_this_site)
+    context: dict[str, Any] = {**view, "safety": safety_views.staff_summary(sc, req.now), "error": error,
+                               "draft": draft, "new_client_id": str(uuid.uuid4())}
     return Page("staff/conversation.html", context, status=error.status if error else 200)
 
 

@@ -28,7 +28,6 @@ from typing import Any, NamedTuple
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain import conversation as rules
-from chalicelib.domain.intake import plan_intake
 from chalicelib.domain.messages import body_digest, clean_body, clean_client_id, preview
 from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.models import conversation as store
@@ -36,8 +35,8 @@ from chalicelib.models import db
 from chalicelib.models import team as team_store
 from chalicelib.models.audit import AuditEventType, audit_event
 from chalicelib.models.conversation import ConversationItem, MessageItem
-from chalicelib.models.team import team_policy
 from chalicelib.scopes import PatientConversation, StaffConversation
+from chalicelib.services import safety_send
 from chalicelib.services.common import staff_label, touch_session
 
 MAX_ATTEMPTS = 8
@@ -128,21 +127,24 @@ def do_patient_send(pc: PatientConversation, *, client_id: object, body: object,
 
 
 def _commit_patient_send(pc: PatientConversation, conv: ConversationItem, draft: _Draft, now: datetime) -> SendResult:
-    # Planned afresh on every attempt: a conflicting write may have sent this period's auto-reply.
-    intake = plan_intake(team_policy(pc.team), assigned_staff_id=conv.assigned_staff_id,
-                         last_auto_key=conv.last_auto_reply_key, now=now)
+    # Planned afresh on every attempt: a conflicting write may have sent this period's auto-reply. Safety (red flags,
+    # the agreement, a pause or cap, the team's daily cap) decides first and may refuse; it adds no round trip.
+    safe = safety_send.prepare(pc, conv, draft.text, now)
+    intake = safe.intake
     at = rules.next_instant(conv.last_activity_at, now)
     message = store.new_message(conv, at, "patient", conv.patient_id, pc.actor.first_name, draft.text,
                                 client_id=draft.client_id, reply_by=intake.reply_by)
+    message.red_flags = safety_send.flags(safe)
     auto: MessageItem | None = None
     if intake.auto_text:
         # One microsecond later so the auto-reply always sorts after the message it answers.
         auto = store.new_message(conv, at + timedelta(microseconds=1), "auto", None, "Automatic reply",
                                  intake.auto_text, reply_by=intake.reply_by, auto_kind=intake.auto_kind)
         message.auto_reply_sk = auto.sk
-    change = rules.patient_message(conv.state, at=at, preview=preview(draft.text), reply_by=intake.reply_by,
-                                   auto_reply_at=auto.sent_at if auto else None, auto_key=intake.auto_key)
-    with db.transaction() as tx:
+    change = safety_send.with_safety(rules.patient_message(
+        conv.state, at=at, preview=preview(draft.text), reply_by=intake.reply_by,
+        auto_reply_at=auto.sent_at if auto else None, auto_key=intake.auto_key), safe)
+    with safety_send.transaction(conv.team_id, safe) as tx:
         tx.save(store.new_guard(conv, draft.client_id, message, draft.digest, auto),
                 condition=store.ClientMessageItem.pk.does_not_exist(), return_values="ALL_OLD")
         tx.save(message)
@@ -150,8 +152,10 @@ def _commit_patient_send(pc: PatientConversation, conv: ConversationItem, draft:
             tx.save(auto)
         tx.save(audit_event(at, AuditEventType.MESSAGE_SENT, pc.actor, team_id=conv.team_id,
                             patient_id=conv.patient_id, message_id=message.message_id,
-                            detail={"auto_reply": intake.auto_kind} if auto else None))
-        tx.update(conv, actions=store.update_actions(conv, change), condition=store.unchanged_since_loaded(conv))
+                            detail=safety_send.audit_detail(intake.auto_kind if auto else None, safe)))
+        tx.update(conv, actions=store.update_actions(conv, change),
+                  condition=safety_send.condition(store.unchanged_since_loaded(conv), conv, safe))
+        safety_send.count_intake(tx, safe, conv.team_id, now)
         touch_session(tx, pc.actor, now)
     return SendResult(message, auto, created=True)
 

@@ -3,6 +3,7 @@
 import { initAll } from "./nhsuk-frontend.min.js";
 import { startCompose } from "./outbox.js";
 import { startPushPanel } from "./push.js";
+import { startRedFlagCheck } from "./red_flag_panel.js";
 
 document.documentElement.classList.remove("no-js");
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
@@ -51,6 +52,7 @@ registerServiceWorker().catch(() => {
 });
 
 const compose = document.querySelector("form[data-compose]");
+if (compose) startRedFlagCheck(compose);  // first: it may hold a send back to show where to get help now
 if (compose && "indexedDB" in window) startCompose(compose);
 
 navigator.serviceWorker?.addEventListener("message", (event) => {
