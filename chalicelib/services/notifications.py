@@ -30,6 +30,7 @@ from chalicelib.models import push as push_store
 from chalicelib.models import team as team_store
 from chalicelib.models.conversation import MessageItem
 from chalicelib.models.push import PushSubscriptionItem
+from chalicelib.models.safety import team_safety
 from chalicelib.push.payload import build_payload
 from chalicelib.push.sender import DeliveryResult, Subscription
 
@@ -79,7 +80,8 @@ def recipients_for(message: MessageItem, *, now: datetime) -> tuple[list[Recipie
         return [], False
     members = [m.staff_id for m in team_store.roster(team.team_id)]
     urgent = bool(conversation.urgent)
-    return rules.staff_to_notify(team_store.team_policy(team), members, urgent=urgent, now=now), urgent
+    return rules.staff_to_notify(team_store.team_policy(team), members, urgent=urgent, now=now,
+                                 on_call=team_safety(team).on_call), urgent
 
 
 class Push(NamedTuple):
