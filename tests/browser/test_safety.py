@@ -114,7 +114,7 @@ def test_the_team_safety_pages_work_on_a_tablet_and_are_accessible(new_device: A
     expect(page.get_by_label("Fever or shivering during cancer treatment")).to_be_checked()
     tablet.assert_accessible()
     profile = tablet.open(f"/staff/teams/{patient.team_id}/patients/{patient.patient_id}/safety")
-    profile.get_by_label("Limit messages").check()
+    profile.get_by_role("radio", name="Limit messages").check()
     profile.get_by_label("Reason (they see this)").fill("Lots of messages late at night")
     profile.get_by_role("button", name="Save this step").click()
     expect(profile.get_by_text("Why: Lots of messages late at night").first).to_be_visible()
