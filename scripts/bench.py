@@ -39,6 +39,7 @@ TARGETS = {
     "reply_by.us": ("<", 1000),
     "push.fanout_ratio": (">=", 0.7),
     "package.zip_mb": ("<", 30),
+    "red_flag_check.us": ("<", 500),
 }
 
 
@@ -229,6 +230,9 @@ def main() -> int:
     from scripts.bench_availability import median_reply_by_us
 
     results["reply_by.us"] = round(median_reply_by_us(), 2)
+    from scripts.bench_safety import measure as measure_safety  # red_flag_check.us
+
+    results.update(measure_safety())
     try:
         from scripts.bench_push import measure_fanout
 

@@ -52,16 +52,25 @@ _RUNS = re.compile(r"[a-z@$]+|[0-9]+(?:\.[0-9]+)*")
 _NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 _RANGE = re.compile(r"^#([0-9]+(?:\.[0-9]+)?)-([0-9]+(?:\.[0-9]+)?)$")
 _LEET = str.maketrans("013457@$", "oieastas")
-_CURLY = dict.fromkeys(map(ord, "\u2018\u2019\u02bc"))
+_CURLY_CHARS = frozenset("\u2018\u2019\u02bc")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 # --- normalising text ------------------------------------------------------------------------------------
 
 
+def _drop_marks(found: re.Match[str]) -> str:
+    char = found.group()
+    return "" if char in _CURLY_CHARS or unicodedata.category(char).startswith("M") else char
+
+
 def _fold(text: str) -> str:
-    """Accents off, compatibility forms to plain letters ("ｆｅｖｅｒ" → "fever"), curly apostrophes out."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).translate(_CURLY)
+    """Accents off, compatibility forms to plain letters ("ｆｅｖｅｒ" → "fever"), curly apostrophes out.
+
+    Only the characters still outside ASCII after decomposing are looked at (a phone's ’ or an emoji), so a long
+    message with one smart apostrophe costs little more than a plain one.
+    """
+    return _NON_ASCII.sub(_drop_marks, unicodedata.normalize("NFKD", text))
 
 
 def _mixed(raw: str) -> tuple[str, ...]:

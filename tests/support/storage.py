@@ -29,6 +29,7 @@ from typing import Any
 from chalicelib.ids import normalise_invite_code, token_hash
 from chalicelib.models import conversation as conversation_store
 from chalicelib.models import db, keys
+from chalicelib.models import safety as safety_store
 from chalicelib.models.audit import AuditEvent
 from chalicelib.models.base import AuditItem, MainItem
 from chalicelib.models.conversation import ClientMessageItem, ConversationItem, MessageItem
@@ -43,7 +44,6 @@ from chalicelib.models.people import (
 )
 from chalicelib.models.push import PushSubscriptionItem, subscriptions_of
 from chalicelib.models.ratelimit import RateCounterItem
-from chalicelib.models import safety as safety_store
 from chalicelib.models.safety import AgreementVersionItem, SafetyStepItem
 from chalicelib.models.session import SessionItem
 from chalicelib.models.session import sessions_of as actor_sessions

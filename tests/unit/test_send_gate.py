@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain import send_gate
 from chalicelib.domain.agreement import Agreement
 from chalicelib.domain.misuse import Ladder, Restriction
 from chalicelib.domain.policy import build_policy
