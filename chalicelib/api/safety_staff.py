@@ -13,6 +13,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.access import access_staff_conversation, access_staff_team
+from chalicelib.api.team_settings import _instant as json_instant  # the JSON API's one reader of an instant
 from chalicelib.domain import red_flags
 from chalicelib.domain.agreement import EDITABLE
 from chalicelib.errors import TeamlineError
@@ -171,6 +172,6 @@ def profile_json(req: RequestContext, team_id: str, patient_id: str) -> Json:
 def set_step_json(req: RequestContext, team_id: str, patient_id: str) -> Json:
     sc = access_staff_conversation(req, team_id, patient_id)
     data = req.json()
-    _set_step(req, sc, data, safety_forms.instant(data.get("review_at"), "review_at"))
+    _set_step(req, sc, data, json_instant(data.get("review_at"), "review_at"))
     view = safety_views.staff_profile(access_staff_conversation(req, team_id, patient_id), req.now)
     return Json({key: view[key] for key in PROFILE_KEYS}, status=201)

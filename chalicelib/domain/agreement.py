@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any, NamedTuple
 
-from chalicelib.domain.availability import WEEKDAY_NAMES, AvailabilityPolicy, ReplyTarget
+from chalicelib.domain.availability import WEEKDAY_NAMES, AvailabilityPolicy, ReplyTarget, _clock_words
 from chalicelib.errors import ValidationError
 
 MAX_SECTION = 600
@@ -136,13 +136,8 @@ def published(current: Agreement, texts: dict[str, str], now: datetime, by: str)
 
 
 def _clock(value: time | None) -> str:
-    if value is None or (value.hour == 0 and value.minute == 0):
-        return "midnight"
-    if value.hour == 12 and value.minute == 0:
-        return "midday"
-    hour = value.hour % 12 or 12
-    suffix = "am" if value.hour < 12 else "pm"
-    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+    """ "9am", "12:30pm", "midday"; a window ending at ``None`` ends at midnight."""
+    return "midnight" if value is None else _clock_words(datetime.combine(date(2026, 1, 1), value))
 
 
 def hours_text(policy: AvailabilityPolicy) -> str:

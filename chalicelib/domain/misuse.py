@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain import team_safety
 from chalicelib.errors import ValidationError
 
 Kind = Literal["plan", "cap", "pause"]
@@ -151,12 +152,9 @@ def remaining(cap: Restriction, stored_window: str | None, stored_count: int, no
 
 
 def clean_text(value: object, field: str, what: str, *, required: bool = True) -> str:
-    text = " ".join(str(value or "").split())
-    if required and not text:
-        raise ValidationError(f"Write the {what}. The young person sees it.", field=field)
-    if len(text) > MAX_TEXT:
-        raise ValidationError(f"Keep the {what} to {MAX_TEXT} characters or fewer.", field=field)
-    return text
+    """A reason, plan or note the young person will read (up to 300 characters)."""
+    return team_safety.clean_text(value, MAX_TEXT, field, what, required=required,
+                                  seen_by="The young person sees it.")
 
 
 def clean_review(review_at: datetime, now: datetime, kind: str) -> datetime:

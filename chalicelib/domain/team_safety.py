@@ -140,10 +140,12 @@ def _matcher(presets: tuple[str, ...], phrases: tuple[str, ...]) -> red_flags.Ma
 # --- checking what a lead or admin typed ------------------------------------------------------------------------
 
 
-def _text(value: object, limit: int, field: str, what: str, *, required: bool) -> str:
+def clean_text(value: object, limit: int, field: str, what: str, *, required: bool, seen_by: str = "") -> str:
+    """One line of text someone typed, spaces tidied; ValidationError naming ``field`` if empty (when required) or
+    too long. ``seen_by`` ends the "write it" message ("The young person sees it.")."""
     text = " ".join(str(value or "").split())
     if required and not text:
-        raise ValidationError(f"Write the {what}.", field=field)
+        raise ValidationError(f"Write the {what}.{' ' + seen_by if seen_by else ''}", field=field)
     if len(text) > limit:
         raise ValidationError(f"Keep the {what} to {limit} characters or fewer.", field=field)
     return text
@@ -154,13 +156,13 @@ def clean_line(raw: Mapping[str, Any], index: int) -> UrgentLine | None:
     values = {k: " ".join(str(raw.get(k) or "").split()) for k in ("name", "phone", "when")}
     if not any(values.values()):
         return None
-    name = _text(values["name"], MAX_NAME, f"line_{index}_name", "name of the line", required=True)
+    name = clean_text(values["name"], MAX_NAME, f"line_{index}_name", "name of the line", required=True)
     phone = values["phone"]
     digits = re.sub(r"\D", "", phone)
     if not phone or not _PHONE_CHARS.match(phone) or not 3 <= len(digits) <= 15:
         raise ValidationError("Write the phone number with digits and spaces only, like 0161 446 3658.",
                               field=f"line_{index}_phone")
-    when = _text(values["when"], MAX_WHEN, f"line_{index}_when", "note on when to ring it", required=False)
+    when = clean_text(values["when"], MAX_WHEN, f"line_{index}_when", "note on when to ring it", required=False)
     return UrgentLine(name, phone, when)
 
 
@@ -184,7 +186,7 @@ def clean_red_flags(presets: Iterable[str], phrases_text: str, advice: object) -
         raise ValidationError(f"Add up to {MAX_OWN_PHRASES} phrases of your own.", field="phrases")
     for phrase in phrases:
         red_flags.parse_phrase(phrase)  # raises naming the phrase
-    text = _text(advice, MAX_ADVICE, "advice", "advice shown with your own words", required=bool(phrases))
+    text = clean_text(advice, MAX_ADVICE, "advice", "advice shown with your own words", required=bool(phrases))
     return chosen, phrases, text or DEFAULT_ADVICE
 
 

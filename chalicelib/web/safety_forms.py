@@ -30,17 +30,5 @@ def review_date(value: object, tz: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))
 
 
-def instant(value: object, field: str) -> datetime:
-    """An ISO 8601 time with its UTC offset (the JSON API)."""
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ValidationError("Give a date and time with a UTC offset, e.g. 2026-12-01T09:00:00+00:00.",
-                              field=field) from exc
-    if parsed.tzinfo is None:
-        raise ValidationError("Give the time with a UTC offset.", field=field)
-    return parsed
-
-
 def checked(form: Mapping[str, Any], name: str) -> bool:
     return str(form.get(name) or "") == "yes"
