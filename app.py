@@ -17,6 +17,8 @@ from chalicelib.api import (
     push,
     pwa,
     rota,
+    safety,
+    safety_staff,
     team_settings,
     workflow,
 )
@@ -30,5 +32,5 @@ app = Chalice(app_name="teamline", configure_logs=False)
 app.api.binary_types.extend(pwa.BINARY_TYPES)
 
 for blueprint in (pwa.bp, meta.bp, account.bp, join.bp, patient.bp, inbox.bp, team_settings.bp, admin.bp, push.bp, jobs.bp,
-                  dashboard.bp, admin_staff.bp, audit.bp, workflow.bp, rota.bp):
+                  dashboard.bp, admin_staff.bp, audit.bp, workflow.bp, rota.bp, safety.bp, safety_staff.bp):
     app.register_blueprint(blueprint)

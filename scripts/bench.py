@@ -42,6 +42,7 @@ TARGETS = {
     "package.zip_mb": ("<", 30),
     "inbox_page.scale_ratio": ("<=", 1.1), "conversation_page.scale_ratio": ("<=", 1.1),
     "inbox_page.items_read_ratio": ("<=", 1.0),
+    "red_flag_check.us": ("<", 500),
 }
 
 
@@ -249,6 +250,9 @@ def main() -> int:
     from scripts.bench_availability import median_reply_by_us
 
     results["reply_by.us"] = round(median_reply_by_us(), 2)
+    from scripts.bench_safety import measure as measure_safety  # red_flag_check.us
+
+    results.update(measure_safety())
     try:
         from scripts.bench_push import measure_fanout
 

@@ -17,7 +17,7 @@ from chalicelib.models import conversation as conversation_store
 from chalicelib.models.people import PatientItem, StaffItem, get_patient, get_staff
 from chalicelib.models.team import TeamItem, get_team
 from chalicelib.scopes import PatientConversation, StaffConversation, StaffTeam
-from chalicelib.services import accounts, invites, sending
+from chalicelib.services import accounts, invites, safety_settings, sending
 
 DEMO_PASSWORD = "teamline-demo"
 TRUST_ID = "demotrust"
@@ -62,6 +62,17 @@ PATIENTS = [
     ("zara", "Zara", "Ahmed", "2010-01-23", "4010232137", ("diabetes", "cancer")),
 ]
 
+#: Each team's own urgent lines and the red-flag lists for its patients (Ofcom's drama numbers, never real ones).
+SAFETY = {
+    "cancer": ([{"name": "Acute oncology 24-hour line", "phone": "020 7946 0999",
+                 "when": "any time, day or night, for a temperature of 38 or more or if you feel unwell on treatment"}],
+               ["chemotherapy_fever", "bleeding", "breathing"]),
+    "diabetes": ([{"name": "Diabetes out-of-hours line", "phone": "020 7946 0777",
+                   "when": "evenings and weekends, for vomiting, high ketones or a hypo that will not come up"}],
+                 ["diabetes_ketones", "severe_hypo"]),
+}
+TRUST_LINES = [{"name": "Northfield 24-hour mental health crisis line", "phone": "0808 157 0123", "when": "any time"}]
+
 HISTORY = [
     # username, team key, sender ("patient" or staff email), hours ago, text
     ("maya", "diabetes", "patient", 50, "Hi, my sensor keeps falling off after a day. Is there anything I can do?"),
@@ -99,6 +110,7 @@ def seed(now: datetime) -> Demo:
         staff = created.staff
         staff.update(actions=[StaffItem.password_hash.set(_demo_hash()), StaffItem.must_change_password.set(False)])
         demo.staff[email] = staff.staff_id
+    _set_safety(start, admin_actor, teams, demo)
     for username, given, family, dob, nhs, team_keys in PATIENTS:
         patient_id = None
         for team_key in team_keys:
@@ -140,6 +152,16 @@ def seed(now: datetime) -> Demo:
 
     recount_all()  # the workload counters: nothing was watching the stream while the demo was seeded
     return demo
+
+
+def _set_safety(start: datetime, admin: Actor, teams: dict[str, TeamItem], demo: Demo) -> None:
+    """The Trust's crisis line, and each team's own line and red-flag lists, set as a lead would."""
+    safety_settings.do_set_trust_lines(start, admin, TRUST_LINES)
+    for key, (lines, presets) in SAFETY.items():
+        lead = actor_for(_staff_of(teams[key], "lead", demo), start)
+        safety_settings.do_set_lines(StaffTeam(lead, required(get_team(teams[key].team_id)), "lead", {}), start, lines)
+        safety_settings.do_set_red_flags(StaffTeam(lead, required(get_team(teams[key].team_id)), "lead", {}), start,
+                                         presets=presets, phrases="", advice="")
 
 
 T = TypeVar("T")

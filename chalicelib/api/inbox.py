@@ -15,7 +15,7 @@ from chalicelib.errors import TeamlineError
 from chalicelib.models.team import TeamItem, team_policy
 from chalicelib.scopes import StaffTeam
 from chalicelib.services import canned as canned_replies
-from chalicelib.services import inbox, invites, leaving, present, recovery, routing, sending, threads
+from chalicelib.services import inbox, invites, leaving, present, recovery, routing, safety_views, sending, threads
 from chalicelib.services.present_inbox import conversation_status
 from chalicelib.web import qr
 from chalicelib.web.responses import Json, Page, Redirect
@@ -63,7 +63,8 @@ def _conversation_page(req: RequestContext, team_id: str, patient_id: str, error
     sc = access_staff_conversation(req, team_id, patient_id, canned_replies.key(team_id),
                                    *routing.rota_keys(team_id, req.now))
     view = threads.staff_thread(sc, req.now, req.query("before"), mark_read=req.from_this_site)
-    context: dict[str, Any] = {**view, "error": error, "draft": draft, "new_client_id": str(uuid.uuid4()),
+    context: dict[str, Any] = {**view, "safety": safety_views.staff_summary(sc, req.now), "error": error,
+                               "draft": draft, "new_client_id": str(uuid.uuid4()),
                                "canned": canned_replies.for_conversation(sc, req.now),
                                "status": conversation_status(sc.conversation)}
     return Page("staff/conversation.html", context, status=error.status if error else 200)

@@ -16,7 +16,7 @@ from chalicelib.access import access_patient
 from chalicelib.api.account import form_error
 from chalicelib.domain.people import clean_dob_parts
 from chalicelib.errors import TeamlineError, ValidationError
-from chalicelib.services import invites, recovery
+from chalicelib.services import agreements, invites, recovery
 from chalicelib.services.signin import SignedIn
 from chalicelib.web.responses import Page, Redirect
 from chalicelib.web.routing import RequestContext, route
@@ -44,7 +44,8 @@ def _next_page(checked: invites.CheckedInvite, values: dict[str, str], error: Te
         template = "auth/join_existing.html"
     else:
         template = "auth/join_account.html"
-    context = {"values": values, "patient_name": checked.patient.given_name, "error": error}
+    context = {"values": values, "patient_name": checked.patient.given_name, "error": error,
+               "agreement": agreements.join_view(checked.invite.team_id)}  # safety: the team's own agreement
     return Page(template, context, status=error.status if error else 200)
 
 
@@ -84,7 +85,8 @@ def join_accept(req: RequestContext) -> Page | Redirect:
         if form.get("password", "") != form.get("confirm_password", ""):
             raise ValidationError("The two passwords do not match.", field="confirm_password")
         return invites.do_accept_invite(req.now, checked, username=form.get("username"), password=form.get("password"),
-                                        agreed=form.get("agreement") == "yes", device=req.user_agent)
+                                        agreed=form.get("agreement") == "yes", device=req.user_agent,
+                                        agreement_version=form.get("agreement_version"))
     return _answer(req, ("username",), act)
 
 
@@ -93,7 +95,7 @@ def join_existing(req: RequestContext) -> Page | Redirect:
     def act(checked: invites.CheckedInvite, form: dict[str, str]) -> SignedIn:
         return invites.do_join_signed(req.now, checked, username=form.get("username"), password=form.get("password"),
                                       agreed=form.get("agreement") == "yes", address=req.client_ip,
-                                      device=req.user_agent)
+                                      device=req.user_agent, agreement_version=form.get("agreement_version"))
     return _answer(req, ("username",), act)
 
 

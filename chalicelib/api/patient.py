@@ -15,7 +15,7 @@ from chalicelib.access import access_patient, access_patient_conversation
 from chalicelib.errors import TeamlineError
 from chalicelib.models.team import team_policy
 from chalicelib.scopes import PatientConversation
-from chalicelib.services import present, routing, sending, threads
+from chalicelib.services import present, routing, safety_views, sending, threads
 from chalicelib.web.responses import Json, Page, Redirect
 from chalicelib.web.routing import RequestContext, route
 from chalicelib.web.schemas import PAGE_RESPONSE, SEND_REQUEST, SEND_RESPONSE, STATUS
@@ -47,9 +47,10 @@ def _conv(req: RequestContext, team_id: str) -> PatientConversation:
 
 def _conversation_page(req: RequestContext, team_id: str, error: TeamlineError | None = None,
                        draft: str = "") -> Page:
-    view = threads.patient_thread(_conv(req, team_id), req.now, req.query("before"),
-                                   mark_read=req.from_this_site)
-    context: dict[str, Any] = {**view, "error": error, "draft": draft, "new_client_id": str(uuid.uuid4())}
+    pc = _conv(req, team_id)
+    view = threads.patient_thread(pc, req.now, req.query("before"), mark_read=req.from_this_site)
+    context: dict[str, Any] = {**view, **safety_views.compose(pc, req.now), "error": error, "draft": draft,
+                               "new_client_id": str(uuid.uuid4())}
     return Page("patient/conversation.html", context, status=error.status if error else 200)
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from chalicelib.domain.availability import Status
-from chalicelib.domain.safety import help_now_sentence
+from chalicelib.domain.safety import EMERGENCY_ROUTES, EmergencyRoute, help_now_sentence
 from chalicelib.errors import ValidationError
 
 Kind = Literal["out_of_hours", "bank_holiday", "closure", "paused", "staff_away"]
@@ -141,14 +141,19 @@ def render(kind: str, template: str, values: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def safety_footer(reply_by_text: str) -> str:
-    """Return the footer the system appends to every auto-reply: when the team aims to reply, and help-now routes."""
-    return f"The team aims to reply by {reply_by_text}. Teamline is not for emergencies. {help_now_sentence()}"
+def safety_footer(reply_by_text: str, routes: tuple[EmergencyRoute, ...] = EMERGENCY_ROUTES) -> str:
+    """Return the footer the system appends to every auto-reply: when the team aims to reply, and help-now routes.
+
+    ``routes`` are the team's and Trust's own urgent lines followed by the national ones
+    (``chalicelib.domain.team_safety.SafetyPolicy.routes``).
+    """
+    return f"The team aims to reply by {reply_by_text}. Teamline is not for emergencies. {help_now_sentence(routes)}"
 
 
-def compose(kind: str, template: str, values: dict[str, str]) -> str:
+def compose(kind: str, template: str, values: dict[str, str],
+            routes: tuple[EmergencyRoute, ...] = EMERGENCY_ROUTES) -> str:
     """Return the full auto-reply: the rendered template, a blank line, then the safety footer (uses ``reply_by``)."""
-    return render(kind, template, values) + "\n\n" + safety_footer(values["reply_by"])
+    return render(kind, template, values) + "\n\n" + safety_footer(values["reply_by"], routes)
 
 
 def choose(status: Status, *, assigned_away: AwayInfo | None) -> Kind | None:

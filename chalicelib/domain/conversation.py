@@ -29,6 +29,8 @@ class ConversationState(NamedTuple):
     follow_up_at: datetime | None = None
     awaiting_since: datetime | None = None
     escalated_to: str | None = None
+    #: Urgent conversations (a red flag, or a clinician said so) sort first in the inbox while they wait.
+    urgent: bool = False
 
 
 class Change(NamedTuple):

@@ -12,6 +12,7 @@ from typing import NamedTuple
 from chalicelib.domain import auto_reply
 from chalicelib.domain.availability import Status, reply_by, status_at
 from chalicelib.domain.policy import Away, TeamPolicy, when_text
+from chalicelib.domain.safety import EMERGENCY_ROUTES, EmergencyRoute
 
 
 class Intake(NamedTuple):
@@ -44,10 +45,12 @@ def _values(policy: TeamPolicy, status: Status, due: datetime | None, away: Away
 
 
 def plan_intake(policy: TeamPolicy, *, assigned_staff_id: str | None, last_auto_key: str | None, now: datetime,
-                contact: tuple[str, str] | None = None) -> Intake:
+                contact: tuple[str, str] | None = None,
+                routes: tuple[EmergencyRoute, ...] = EMERGENCY_ROUTES) -> Intake:
     """Decide the reply-by and the auto-reply (at most one per period) for a message arriving at ``now``.
 
     ``contact`` is the rota's named contact (label, when they will see it) for templates that name them.
+    ``routes`` end every auto-reply: the team's own urgent lines first (``domain.team_safety``), then the national ones.
     """
     status = status_at(policy.availability, now)
     due = reply_by(policy.availability, now)
@@ -58,5 +61,5 @@ def plan_intake(policy: TeamPolicy, *, assigned_staff_id: str | None, last_auto_
     if kind is None or key is None or key == last_auto_key:
         return Intake(status, due, None, None, None)
     template = policy.templates.get(kind, auto_reply.DEFAULT_TEMPLATES[kind])
-    text = auto_reply.compose(kind, template, _values(policy, status, due, away, now, contact))
+    text = auto_reply.compose(kind, template, _values(policy, status, due, away, now, contact), routes)
     return Intake(status, due, kind, key, text)

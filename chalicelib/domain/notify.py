@@ -6,7 +6,8 @@
 * A clinician's reply notifies the patient, on every device they subscribed; so does a line Teamline
   itself posts about their account (a recovery), so a recovery nobody asked for is noticed.
 * A patient's message notifies the team's clinicians who are on shift (the team is open) and not
-  away; an urgent conversation notifies them whatever the time. The sender is never notified: a
+  away; an urgent conversation (a red flag, or a clinician said so) notifies them whatever the time
+  when the team has someone on call. The sender is never notified: a
   patient's own message only goes to staff, and a clinician's only to the patient.
 """
 
@@ -43,13 +44,14 @@ def on_shift(policy: TeamPolicy, now: datetime) -> bool:
 
 
 def staff_to_notify(policy: TeamPolicy, members: Iterable[str], *, urgent: bool, now: datetime,
-                    rota_on_shift: set[str] | None = None) -> list[Recipient]:
-    """The team's clinicians to tell about a patient's message: on shift (or urgent) and not away.
+                    rota_on_shift: set[str] | None = None, on_call: bool = True) -> list[Recipient]:
+    """The team's clinicians to tell about a patient's message: on shift (or urgent, when someone is on call) and
+    not away. ``on_call`` is the team's safety setting: without anyone on call, nobody is woken out of hours.
 
     Where the rota names a contact today (``rota_on_shift`` is not None), only who it puts on shift
     now is on shift: the named contact within their hours, or their cover.
     """
-    if not urgent and not on_shift(policy, now):
+    if not on_shift(policy, now) and not (urgent and on_call):
         return []
     return [Recipient(staff_id, "staff") for staff_id in members if policy.away_now(staff_id, now) is None
             and (urgent or rota_on_shift is None or staff_id in rota_on_shift)]

@@ -68,6 +68,17 @@ class AuditEventType(enum.StrEnum):
     ROTA_DRAFT_CHANGED = "rota.draft_changed"
     ROTA_PUBLISHED = "rota.published"
     ROTA_CHANGED = "rota.changed"
+    # --- safety (issue 10)
+    SAFETY_SETTINGS_CHANGED = "team.safety_changed"
+    TRUST_LINES_CHANGED = "trust.urgent_lines_changed"
+    AGREEMENT_PUBLISHED = "team.agreement_published"
+    AGREEMENT_ACCEPTED = "agreement.accepted"
+    MISUSE_REMINDER = "misuse.reminder"
+    MISUSE_PLAN_SET = "misuse.plan_set"
+    MISUSE_CAP_SET = "misuse.cap_set"
+    MISUSE_PAUSED = "misuse.paused"
+    MISUSE_STEP_ENDED = "misuse.step_ended"
+    CONTENT_WARNING_CHANGED = "message.content_warning_changed"
 
 
 class AuditEvent(AuditItem):

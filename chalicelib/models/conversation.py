@@ -1,11 +1,11 @@
 """Conversations and their messages: the items, their index keys, and every query on them.
 
-A conversation lives in its own partition (``CONV#<team>#<patient>``): its record (sort key ``~CONV``,
-which sorts after the messages), its messages (``MSG#<stamp>#<id>``) and one idempotency guard per
-client message id (``CMID#<uuid>``). The record also sits in up to four indexes, whose keys are
-derived here from its state and nowhere else:
+A conversation lives in its own partition (``CONV#<team>#<patient>``): its record (sort key ``~CONV``, which sorts
+after the messages), its messages (``MSG#<stamp>#<id>``), one idempotency guard per client message id
+(``CMID#<uuid>``) and its safety steps (``models/safety.py``). The record also sits in up to four indexes, whose
+keys are derived here from its state and nowhere else:
 
-* gsi1 ``INBOX#<team>``: the team inbox, waiting first, newest activity first;
+* gsi1 ``INBOX#<team>``: the team inbox, urgent and waiting first, then waiting, newest activity first;
 * gsi2 ``DUE#<team>``: only while a reply is owed, ordered by reply-by (the overdue view and sweep);
 * gsi3 ``PATIENTS#<team>``: the team's patients by name;
 * gsi4 ``ASSIGNED#<team>#<staff>``: the conversations one clinician holds, in inbox order (closed ones last);
@@ -33,6 +33,7 @@ from chalicelib.ids import new_id
 from chalicelib.models import keys
 from chalicelib.models.base import MainItem
 from chalicelib.models.db import batch_get, get, storage
+from chalicelib.models.safety_fields import ConversationSafetyFields, MessageSafetyFields
 
 PAGE_SIZE = 30
 #: A message's sort key as it appears in URLs (a page cursor, or the newest message a clinician saw).
@@ -40,7 +41,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MESSAGE_SK = re.compile(r"^MSG#(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)#[0-9a-z]{26}$")
 
 
-class ConversationItem(MainItem, discriminator="conversation"):
+class ConversationItem(ConversationSafetyFields, MainItem, discriminator="conversation"):
     """One per patient per team: the thread's state, and the patient's membership of the team."""
 
     team_id = UnicodeAttribute()
@@ -88,10 +89,11 @@ class ConversationItem(MainItem, discriminator="conversation"):
         """The fields the conversation rules (``chalicelib.domain.conversation``) read."""
         return ConversationState(self.last_activity_at, self.last_patient_at, self.waiting_since, self.reply_by,
                                  bool(self.overdue), self.assigned_staff_id, self.discharged_at is not None,
-                                 self.closed_at, self.follow_up_at, self.awaiting_since, self.escalated_to)
+                                 self.closed_at, self.follow_up_at, self.awaiting_since, self.escalated_to,
+                                 urgent=bool(self.urgent))
 
 
-class MessageItem(MainItem, discriminator="message"):
+class MessageItem(MessageSafetyFields, MainItem, discriminator="message"):
     """A message in a conversation, sorted by the time the server stored it."""
 
     message_id = UnicodeAttribute()
@@ -194,7 +196,7 @@ def _index_values(state: ConversationState, patient_id: str, team_id: str) -> tu
     """The index attributes a conversation in ``state`` should carry (set), and those it should not (clear)."""
     if state.discharged:  # kept for the record (and the patient list, gsi3), in no working list
         return {}, ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi4pk", "gsi4sk", "gsi5pk", "gsi5sk", "gsi6pk", "gsi6sk"]
-    inbox = keys.inbox_sk(state.waiting_since is not None, state.last_activity_at or _EPOCH, patient_id)
+    inbox = keys.inbox_sk(state.waiting_since is not None, state.last_activity_at or _EPOCH, patient_id, state.urgent)
     status, bucket = status_of(state), status_view(state)
     values: dict[str, Any] = {"gsi1pk": keys.team_inbox(team_id), "gsi1sk": inbox}
     clear: list[str] = []

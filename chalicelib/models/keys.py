@@ -155,6 +155,25 @@ def team_stats_sk(day_iso: str, part: str) -> str:
 def team_stats_range(first_iso: str, last_iso: str) -> tuple[str, str]:
     """The sort-key bounds (BETWEEN, inclusive) taking in every part of every day from ``first`` to ``last``."""
     return f"DAY#{first_iso}", f"DAY#{last_iso}#~"
+# --- safety (models/safety.py) ----------------------------------------------------------------------------
+
+SAFETY_STEP_PREFIX = "STEP#"
+AGREEMENT_PREFIX = "AGREEMENT#"
+
+
+def safety_step(team_id: str, patient_id: str, at: datetime, step_id: str) -> tuple[str, str]:
+    """A misuse-ladder step, in the conversation's partition (after the guards, before the messages)."""
+    return conversation_pk(team_id, patient_id), f"{SAFETY_STEP_PREFIX}{iso(at)}#{step_id}"
+
+
+def agreement_version(team_id: str, version: int) -> tuple[str, str]:
+    """One published version of a team's agreement, kept for the record."""
+    return team_pk(team_id), f"{AGREEMENT_PREFIX}{version:06d}"
+
+
+def team_intake(team_id: str, day: str) -> tuple[str, str]:
+    """The count of new conversations a team took on one local day (its daily cap)."""
+    return team_pk(team_id), f"INTAKE#{day}"
 
 
 # --- secondary index partitions -------------------------------------------------------------
@@ -210,12 +229,12 @@ def team_patients(team_id: str) -> str:
 # --- secondary index sort keys ---------------------------------------------------------------------
 
 
-def inbox_sk(waiting: bool, last_activity: datetime, patient_id: str) -> str:
-    """gsi1 (inbox) and gsi4 (assigned) order: waiting conversations first, then newest activity first.
+def inbox_sk(waiting: bool, last_activity: datetime, patient_id: str, urgent: bool = False) -> str:
+    """gsi1 (inbox) and gsi4 (assigned) order: urgent waiting first, then waiting, then newest activity first.
 
-    Read with a descending Query, "1#..." (waiting) sorts before "0#..." (answered).
+    Read with a descending Query, "2#..." (urgent and waiting) sorts before "1#..." (waiting) before "0#..." (answered).
     """
-    return f"{1 if waiting else 0}#{iso(last_activity)}#{patient_id}"
+    return f"{(2 if urgent else 1) if waiting else 0}#{iso(last_activity)}#{patient_id}"
 
 
 #: gsi4 sort keys of closed conversations start with this, below every open one ("0#", "1#"): "Mine"

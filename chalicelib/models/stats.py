@@ -258,12 +258,7 @@ def clear_counts(team_id: str) -> int:
 
 
 def conversation_history(team_id: str, patient_id: str) -> list[Any]:
-    """Every message and staff-only note of one conversation, all pages (the backfill's recount; never a
-    request's): one Query over the sort keys from ``MSG#`` to the end of ``NOTE#``, which lie side by side."""
-    from chalicelib.models.conversation import MessageItem
-    from chalicelib.models.notes import NoteItem
-
+    """Every item of one conversation's partition (messages, staff-only notes, ladder steps and the rest), all
+    pages: the backfill's recount, never a request's. The counting rules pick what they count."""
     with storage():
-        return [item for item in MainItem.query(keys.conversation_pk(team_id, patient_id),
-                                                MainItem.sk.between(keys.MESSAGE_PREFIX, keys.NOTE_PREFIX + "~"))
-                if isinstance(item, (MessageItem, NoteItem))]
+        return list(MainItem.query(keys.conversation_pk(team_id, patient_id)))

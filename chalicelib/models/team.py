@@ -26,6 +26,8 @@ class TrustItem(MainItem, discriminator="trust"):
     created_at = UTCDateTimeAttribute()
     #: The Trust's own timezone: the audit log shows times in it (teams keep their own in their policy).
     timezone = UnicodeAttribute(default="Europe/London")
+    #: The Trust's own urgent lines (set by a Trust admin; copied onto every team, see TeamItem.trust_lines).
+    urgent_lines = JSONAttribute(null=True)
 
 
 class TeamItem(MainItem, discriminator="team"):
@@ -49,6 +51,13 @@ class TeamItem(MainItem, discriminator="team"):
     overdue_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     active = BooleanAttribute(default=True)
+    # --- safety (domain/team_safety.py, domain/agreement.py); every change bumps policy_version ---
+    #: The team's urgent lines, red-flag words, out-of-hours alerts and daily cap.
+    safety = JSONAttribute(null=True)
+    #: The Trust's urgent lines, copied here when a Trust admin sets them, so a send reads them with the team.
+    trust_lines = JSONAttribute(null=True)
+    #: The current communication agreement (version, reworded sections, who published it when).
+    agreement = JSONAttribute(null=True)
 
 
 class TeamMemberItem(MainItem, discriminator="team_member"):

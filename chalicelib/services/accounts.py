@@ -26,7 +26,7 @@ from chalicelib.models import team as team_store
 from chalicelib.models.audit import AuditEventType, audit_event, system
 from chalicelib.models.people import StaffEmailItem, StaffItem
 from chalicelib.models.team import TeamItem, TrustItem
-from chalicelib.services import leaving
+from chalicelib.services import leaving, safety_settings
 from chalicelib.services.signin import revoke_all_sessions
 
 #: A one-time password was shown to an admin (and maybe read out or written down): it stops working after this.
@@ -95,6 +95,7 @@ def do_create_team(now: datetime, admin: Actor, *, name: object, description: ob
     team_id = new_id(now)
     team = team_store.new_team(team_id, admin.trust_id, name=team_name, description=about, phone=_clean_phone(phone),
                                now=now)
+    team.trust_lines = safety_settings.trust_lines_of(admin.trust_id)  # safety: the Trust's urgent lines
     with db.committed() as tx:
         tx.save(team, condition=TeamItem.pk.does_not_exist())
         tx.save(audit_event(now, AuditEventType.TEAM_CREATED, admin, team_id=team_id))

@@ -117,6 +117,27 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "November", "December")
 
 
+_SAFETY_PARTS = {"lines": "urgent lines", "red_flags": "red-flag words", "limits": "out-of-hours alerts and daily cap"}
+_LADDER = {"plan": "an agreed messaging plan", "cap": "a message cap", "pause": "a pause on messaging"}
+_ENDED = {"plan_ended": "ended the agreed messaging plan", "cap_lifted": "lifted the message cap",
+          "pause_lifted": "ended the pause on messaging"}
+
+
+def _version(w: Words) -> str:
+    version = w.detail.get("version")
+    return f"version {version} of " if isinstance(version, int) else ""
+
+
+def _ladder_step(w: Words) -> str:
+    step = str(w.detail.get("step"))
+    limit, period = w.detail.get("limit"), w.detail.get("period")
+    cap = f" of {limit} a {period}" if step == "cap" and limit and period else ""
+    review = str(w.detail.get("review_at") or "")[:10]
+    verb = "changed" if w.detail.get("changed") else "set"
+    return (f"{w.actor} {verb} {_LADDER.get(step, 'a step')}{cap} for {w.patient} in {w.team}"
+            + (f", to review on {review}" if review else ""))
+
+
 DESCRIPTIONS: dict[str, EventWords] = {
     E.TRUST_ADMIN_CREATED: EventWords("Trust set up", lambda w: (
         f"Teamline was set up for the Trust, with {w.name(w.detail.get('staff_id'))} as its first Trust admin")),
@@ -181,6 +202,26 @@ DESCRIPTIONS: dict[str, EventWords] = {
     E.ROTA_CHANGED: EventWords("Published rota changed", lambda w: (
         f"{w.actor} changed {len(w.detail.get('changed') or [])} days of the published named-contact rota "
         f"for {w.team}, {_month(w)}")),
+    E.SAFETY_SETTINGS_CHANGED: EventWords("Safety settings changed", lambda w: (
+        f"{w.actor} changed {w.team}'s {_SAFETY_PARTS.get(str(w.detail.get('part')), 'safety settings')}")),
+    E.TRUST_LINES_CHANGED: EventWords("Trust's urgent lines changed", lambda w: (
+        f"{w.actor} changed the Trust's urgent lines ({w.detail.get('lines', 0)} lines, shown by "
+        f"{w.detail.get('teams', 0)} teams)")),
+    E.AGREEMENT_PUBLISHED: EventWords("Agreement published", lambda w: (
+        f"{w.actor} published {_version(w)}{w.team}'s messaging agreement")),
+    E.AGREEMENT_ACCEPTED: EventWords("Agreement accepted", lambda w: (
+        f"{w.actor} agreed to {_version(w)}{w.team}'s messaging agreement")),
+    E.MISUSE_REMINDER: EventWords("Messaging reminder sent", lambda w: (
+        f"{w.actor} sent {w.patient} a reminder about how to use messaging with {w.team}")),
+    E.MISUSE_PLAN_SET: EventWords("Messaging plan agreed", _ladder_step),
+    E.MISUSE_CAP_SET: EventWords("Message cap set", _ladder_step),
+    E.MISUSE_PAUSED: EventWords("Messaging paused", _ladder_step),
+    E.MISUSE_STEP_ENDED: EventWords("Messaging plan, cap or pause ended", lambda w: (
+        f"{w.actor} {_ENDED.get(str(w.detail.get('step')), 'ended a step of the ladder')} for {w.patient} "
+        f"in {w.team}")),
+    E.CONTENT_WARNING_CHANGED: EventWords("Content warning changed", lambda w: (
+        f"{w.actor} {'put a content warning on' if w.detail.get('on') else 'took the content warning off'} "
+        f"a message in {w.patient}'s conversation with {w.team}")),
     E.POLICY_CHANGED: EventWords("Opening hours changed", lambda w: (
         f"{w.actor} changed {w.team}'s opening hours, closures or reply target")),
     E.AUTO_REPLIES_CHANGED: EventWords("Automatic replies changed", lambda w: (

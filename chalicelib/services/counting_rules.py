@@ -6,8 +6,8 @@ image) and the team's policy, and returns a ``Tally``: the counters it adds to, 
 Rules do no I/O; ``services.counting`` runs them over every stream batch (and the backfill over
 every stored message) and keeps the team's day counters, so a new figure is one rule added here.
 
-The rules a later piece of work fills are already registered, returning nothing, with
-``recording=False``: the dashboard shows their panels as "not recorded yet" rather than as zeros.
+A rule registered before the work that feeds it has landed returns nothing, with ``recording=False``: the
+dashboard shows its panel as "not recorded yet" rather than as zeros (every rule records today).
 Counter names live in ``chalicelib.domain.workload``.
 """
 
@@ -23,6 +23,7 @@ from chalicelib.domain.policy import TeamPolicy
 from chalicelib.models.base import MainItem
 from chalicelib.models.conversation import MessageItem
 from chalicelib.models.notes import NoteItem
+from chalicelib.models.safety import SafetyStepItem
 
 
 class Tally(NamedTuple):
@@ -107,22 +108,31 @@ _STEP_COUNTERS = {"assigned": w.CLAIMED_PREFIX, "escalated": w.ESCALATED_PREFIX}
 
 
 def red_flags_answered(item: MainItem, policy: TeamPolicy) -> Tally | None:
-    """Red-flag messages and how fast they were answered: filled by the safety work (issue 10).
+    """Red-flag messages and how fast they were answered.
 
-    That work marks a patient's message that carries a red flag; this rule then counts ``red_flag`` for
-    the marked message and records ``red_flag_reply`` seconds for the reply that answers it. Nothing is
-    marked today.
+    A patient's message that matched a red flag (``red_flags``, set at send) counts ``red_flag``; the clinician's
+    reply that answered it (``answers_red_flag_since``: when the oldest unanswered red-flag message arrived)
+    records its reply time in ``red_flag_reply`` seconds.
     """
+    if not isinstance(item, MessageItem):
+        return None
+    if item.sender_kind == "patient" and item.red_flags:
+        return Tally(item.team_id, item.sent_at, {w.RED_FLAGS: 1})
+    if item.sender_kind == "staff" and item.answers_red_flag_since is not None:
+        seconds = max(0, int(round((item.sent_at - item.answers_red_flag_since).total_seconds())))
+        return Tally(item.team_id, item.sent_at, {}, samples={w.RED_FLAG_REPLY_SECONDS: [seconds]})
     return None
 
 
 def misuse_steps(item: MainItem, policy: TeamPolicy) -> Tally | None:
-    """Patients on an agreed plan, capped or paused: filled by the safety work's misuse ladder (issue 10).
+    """Steps of the misuse ladder taken that day: an agreed plan, a cap, a pause (``misuse_plan``,
+    ``misuse_capped``, ``misuse_paused``). Reminders and endings are not counted."""
+    if not isinstance(item, SafetyStepItem) or item.step not in _LADDER_COUNTERS:
+        return None
+    return Tally(item.team_id, item.at, {_LADDER_COUNTERS[item.step]: 1})
 
-    That work stores each step of the ladder; this rule turns them into the day's ``misuse_plan``,
-    ``misuse_capped`` and ``misuse_paused`` figures. There is no ladder today.
-    """
-    return None
+
+_LADDER_COUNTERS = {"plan": w.MISUSE_PLAN, "cap": w.MISUSE_CAPPED, "pause": w.MISUSE_PAUSED}
 
 
 _MESSAGES: tuple[type[MainItem], ...] = (MessageItem,)
@@ -134,8 +144,8 @@ RULES: list[Rule] = [
     Rule("reply_times", _MESSAGES, reply_times),
     Rule("auto_replies", _MESSAGES, auto_replies),
     Rule("claims_and_escalations", (NoteItem,), claims_and_escalations),
-    Rule("red_flags_answered", (), red_flags_answered, recording=False),
-    Rule("misuse_steps", (), misuse_steps, recording=False),
+    Rule("red_flags_answered", _MESSAGES, red_flags_answered),
+    Rule("misuse_steps", (SafetyStepItem,), misuse_steps),
 ]
 
 

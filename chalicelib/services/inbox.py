@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.auth.actor import Actor
+from chalicelib.domain import conversation as rules
 from chalicelib.errors import ValidationError
 from chalicelib.models import conversation as store
 from chalicelib.models import db
@@ -116,8 +117,8 @@ def do_set_urgent(sc: StaffConversation, now: datetime, urgent: bool) -> None:
     conv = sc.conversation
     if bool(conv.urgent) == urgent:
         return
-    with db.committed() as tx:
-        tx.update(conv, actions=[ConversationItem.urgent.set(urgent)])
+    with db.committed() as tx:  # through update_actions, so the inbox order (urgent first) follows
+        tx.update(conv, actions=store.update_actions(conv, rules.Change({"urgent": urgent})))
         tx.save(audit_event(now, AuditEventType.CONVERSATION_URGENCY_CHANGED, sc.actor, team_id=conv.team_id,
                             patient_id=conv.patient_id, detail={"urgent": urgent}))
 

@@ -39,6 +39,7 @@ from chalicelib.models.conversation import ConversationItem
 from chalicelib.models.invite import InviteItem, get_invite, invite_key, new_invite
 from chalicelib.models.people import NhsNumberItem, PatientItem, UsernameItem
 from chalicelib.scopes import StaffTeam
+from chalicelib.services import agreements
 from chalicelib.services.signin import SignedIn, check_patient_credentials
 
 INVITE_LIFETIME = timedelta(days=7)
@@ -197,11 +198,14 @@ def check_invite(now: datetime, *, code: object, date_of_birth: str, address: st
     return CheckedInvite(invite, patient, normalised)
 
 
-def _joining(now: datetime, patient: PatientItem, team_id: str) -> tuple[dict[str, str], ConversationItem]:
+def _joining(now: datetime, patient: PatientItem, team_id: str,
+             agreement_version: int | None = None) -> tuple[dict[str, str], ConversationItem]:
     teams = {**(patient.teams or {}), team_id: now.isoformat()}
     conversation = conversation_store.new_conversation(team_id, patient.patient_id, patient_name=patient.display_name,
                                                        family_name=patient.family_name,
                                                        given_name=patient.given_name, now=now)
+    if agreement_version is not None:  # safety: the team's agreement, accepted on the join page (services.agreements)
+        agreements.stamp(conversation, agreement_version, now)
     return teams, conversation
 
 
@@ -217,7 +221,7 @@ def _failed_join(tx: db.Transaction, exc: TransactWriteError) -> Exception:
 
 
 def do_accept_invite(now: datetime, checked: CheckedInvite, *, username: object, password: object, agreed: bool,
-                     device: str = "") -> SignedIn:
+                     device: str = "", agreement_version: object = None) -> SignedIn:
     """A young person new to Teamline: activate the account, join the team and sign in; one transaction.
 
     Refused for an account that already has a password: that person must sign in (``do_join_signed``).
@@ -229,7 +233,8 @@ def do_accept_invite(now: datetime, checked: CheckedInvite, *, username: object,
     patient, invite = checked.patient, checked.invite
     name = clean_username(username)
     check_new_password(str(password or ""))
-    teams, conversation = _joining(now, patient, invite.team_id)
+    teams, conversation = _joining(now, patient, invite.team_id,
+                                   agreements.shown_version(invite.team_id, agreement_version))
     session, credential = sessions.new_session(now, "patient", patient.patient_id, device)
     tx = db.transaction()
     try:
@@ -255,7 +260,7 @@ def do_accept_invite(now: datetime, checked: CheckedInvite, *, username: object,
 
 
 def do_join_signed(now: datetime, checked: CheckedInvite, *, username: object, password: object, agreed: bool,
-                   address: str, device: str = "") -> SignedIn:
+                   address: str, device: str = "", agreement_version: object = None) -> SignedIn:
     """A registered young person adds the invite's team by signing in as themselves (credentials unchanged)."""
     if not checked.adds_team:
         raise Conflict("This code is for setting up a new account.", field="code")
@@ -264,19 +269,20 @@ def do_join_signed(now: datetime, checked: CheckedInvite, *, username: object, p
     patient = check_patient_credentials(now, username=username, password=password, address=address)
     if patient.patient_id != checked.patient.patient_id:
         raise ValidationError("Sign in with the account this code was made for.", field="username")
-    _add_team(now, patient, checked.invite)
+    _add_team(now, patient, checked.invite, agreements.shown_version(checked.invite.team_id, agreement_version))
     session, credential = sessions.new_session(now, "patient", patient.patient_id, device)
     with db.committed() as tx:
         tx.save(session)
     return SignedIn(credential, session, int((session.absolute_expiry - now).total_seconds()))
 
 
-def _add_team(now: datetime, patient: PatientItem, invite: InviteItem) -> None:
+def _add_team(now: datetime, patient: PatientItem, invite: InviteItem, agreement_version: int | None = None) -> None:
     """Join a registered patient to the invite's team and use up the invite; one transaction.
 
-    A patient the team discharged earlier gets their old thread back rather than a new one.
+    A patient the team discharged earlier gets their old thread back rather than a new one. Without an
+    ``agreement_version`` (an invitation answered from the home page) they agree before their first message.
     """
-    teams, conversation = _joining(now, patient, invite.team_id)
+    teams, conversation = _joining(now, patient, invite.team_id, agreement_version)
     earlier = conversation_store.load(invite.team_id, patient.patient_id)
     invitations = {k: v for k, v in (patient.invitations or {}).items() if k != invite.team_id}
     tx = db.transaction()
@@ -289,7 +295,8 @@ def _add_team(now: datetime, patient: PatientItem, invite: InviteItem) -> None:
             if earlier is None:
                 tx.save(conversation, condition=ConversationItem.pk.does_not_exist(), label="conversation")
             else:
-                tx.update(earlier, actions=conversation_store.update_actions(earlier, rules.rejoin()),
+                agreed = agreements.accept_actions(agreement_version, now) if agreement_version is not None else []
+                tx.update(earlier, actions=[*conversation_store.update_actions(earlier, rules.rejoin()), *agreed],
                           condition=conversation_store.unchanged_since_loaded(earlier), label="conversation")
             tx.save(audit_event(now, AuditEventType.INVITE_ACCEPTED,
                                 Someone("patient", patient.patient_id, patient.trust_id), team_id=invite.team_id,

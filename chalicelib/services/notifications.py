@@ -32,6 +32,7 @@ from chalicelib.models import rota as rota_store
 from chalicelib.models import team as team_store
 from chalicelib.models.conversation import MessageItem
 from chalicelib.models.push import PushSubscriptionItem
+from chalicelib.models.safety import team_safety
 from chalicelib.push.payload import build_payload
 from chalicelib.push.sender import DeliveryResult, Subscription
 
@@ -84,7 +85,8 @@ def recipients_for(message: MessageItem, *, now: datetime) -> tuple[list[Recipie
     policy = team_store.team_policy(team)
     # Where the team keeps a rota, it says who is on shift (services.routing; one more BatchGetItem here).
     rota_on_shift = on_shift_now(rota_store.published_for(team.team_id, now), policy, now)
-    return rules.staff_to_notify(policy, members, urgent=urgent, now=now, rota_on_shift=rota_on_shift), urgent
+    return rules.staff_to_notify(policy, members, urgent=urgent, now=now, rota_on_shift=rota_on_shift,
+                                 on_call=team_safety(team).on_call), urgent
 
 
 class Push(NamedTuple):

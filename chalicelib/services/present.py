@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, Protocol
 from chalicelib.domain.availability import Status, reply_by, status_at
 from chalicelib.domain.conversation import STATUS_LABELS, status_of
 from chalicelib.domain.policy import TeamPolicy, when_text
+from chalicelib.domain.red_flags import label as red_flag_label
 from chalicelib.domain.safety import EMERGENCY_ROUTES
 from chalicelib.models import keys
 from chalicelib.models.conversation import ConversationItem, MessageItem
@@ -101,11 +102,20 @@ def message(item: MessageItem, conversation: ThreadMarks, *, viewer: str, policy
         "automatic": item.sender_kind == "auto",
         "auto_kind": item.auto_kind,
     }
+    data.update(_safety_marks(item, viewer))
     owed = conversation.waiting_since is not None and item.sent_at >= conversation.waiting_since
     if item.reply_by and item.sender_kind == "patient" and owed:
         data["reply_by"] = iso(item.reply_by)
         data["reply_by_text"] = when_text(policy, item.reply_by, now) if policy else iso(item.reply_by)
     return data
+
+
+def _safety_marks(item: MessageItem, viewer: str) -> dict[str, Any]:
+    """Staff see a message's red flags and content warning (and may add one); its sender sees it was marked urgent."""
+    if viewer != "staff":
+        return {"flagged": True} if item.red_flags else {}
+    return {"red_flags": [red_flag_label(c) for c in item.red_flags or []], "content_warning": item.content_warning,
+            "can_warn": item.sender_kind == "patient"}
 
 
 def conversation_summary(conv: ConversationItem, now: datetime, policy: TeamPolicy | None = None) -> dict[str, Any]:

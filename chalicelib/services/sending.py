@@ -29,7 +29,6 @@ from typing import Any, NamedTuple
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain import conversation as rules
-from chalicelib.domain.intake import plan_intake
 from chalicelib.domain.messages import body_digest, clean_body, clean_client_id, preview
 from chalicelib.errors import Conflict, ServiceUnavailable
 from chalicelib.models import conversation as store
@@ -40,7 +39,7 @@ from chalicelib.models.audit import AuditEventType, audit_event
 from chalicelib.models.conversation import ConversationItem, MessageItem
 from chalicelib.models.team import team_policy
 from chalicelib.scopes import PatientConversation, StaffConversation
-from chalicelib.services import routing
+from chalicelib.services import routing, safety_send
 from chalicelib.services.common import staff_label, touch_session
 
 MAX_ATTEMPTS = 8
@@ -131,25 +130,29 @@ def do_patient_send(pc: PatientConversation, *, client_id: object, body: object,
 
 
 def _commit_patient_send(pc: PatientConversation, conv: ConversationItem, draft: _Draft, now: datetime) -> SendResult:
-    # Planned afresh on every attempt: a conflicting write may have sent this period's auto-reply.
+    # Planned afresh on every attempt: a conflicting write may have sent this period's auto-reply. Safety (red flags,
+    # the agreement, a pause or cap, the team's daily cap) decides first and may refuse; it adds no round trip, nor
+    # does the rota (its months came with the conversation's BatchGetItem).
     policy, rota_days = team_policy(pc.team), routing.published(pc.items, pc.team.team_id, now)
-    intake = plan_intake(policy, assigned_staff_id=conv.assigned_staff_id, last_auto_key=conv.last_auto_reply_key,
-                         now=now, contact=routing.contact_wording(rota_days, policy, now))
+    safe = safety_send.prepare(pc, conv, draft.text, now, contact=routing.contact_wording(rota_days, policy, now))
+    intake = safe.intake
     at = rules.next_instant(conv.last_activity_at, now)
     message = store.new_message(conv, at, "patient", conv.patient_id, pc.actor.first_name, draft.text,
                                 client_id=draft.client_id, reply_by=intake.reply_by)
+    message.red_flags = safety_send.flags(safe)
     auto: MessageItem | None = None
     if intake.auto_text:
         # One microsecond later so the auto-reply always sorts after the message it answers.
         auto = store.new_message(conv, at + timedelta(microseconds=1), "auto", None, "Automatic reply",
                                  intake.auto_text, reply_by=intake.reply_by, auto_kind=intake.auto_kind)
         message.auto_reply_sk = auto.sk
-    change = rules.patient_message(conv.state, at=at, preview=preview(draft.text), reply_by=intake.reply_by,
-                                   auto_reply_at=auto.sent_at if auto else None, auto_key=intake.auto_key)
+    change = safety_send.with_safety(rules.patient_message(
+        conv.state, at=at, preview=preview(draft.text), reply_by=intake.reply_by,
+        auto_reply_at=auto.sent_at if auto else None, auto_key=intake.auto_key), safe, conv)
     routed = routing.on_send(conv, rota_days, policy, at)  # nobody holds it: today's named contact, if on shift
     if routed is not None:
         change = rules.merge(change, routed.change)
-    with db.transaction() as tx:
+    with safety_send.transaction(conv.team_id, safe) as tx:
         tx.save(store.new_guard(conv, draft.client_id, message, draft.digest, auto),
                 condition=store.ClientMessageItem.pk.does_not_exist(), return_values="ALL_OLD")
         tx.save(message)
@@ -157,10 +160,12 @@ def _commit_patient_send(pc: PatientConversation, conv: ConversationItem, draft:
             tx.save(auto)
         tx.save(audit_event(at, AuditEventType.MESSAGE_SENT, pc.actor, team_id=conv.team_id,
                             patient_id=conv.patient_id, message_id=message.message_id,
-                            detail={**({"auto_reply": intake.auto_kind} if auto else {}),
+                            detail={**(safety_send.audit_detail(intake.auto_kind if auto else None, safe) or {}),
                                     **({"routed_to": routed.staff_id} if routed else {})} or None))
-        tx.update(conv, actions=store.update_actions(conv, change), condition=store.unchanged_since_loaded(conv))
+        tx.update(conv, actions=store.update_actions(conv, change),
+                  condition=safety_send.condition(store.unchanged_since_loaded(conv), conv, safe))
         inbox_store.count_updates(tx, conv, change)
+        safety_send.count_intake(tx, safe, conv.team_id, now)
         if routed is not None:
             tx.save(routed.note)
         touch_session(tx, pc.actor, now)
@@ -197,6 +202,9 @@ def _commit_staff_reply(sc: StaffConversation, conv: ConversationItem, draft: _D
                              staff_label=staff_label(sc.actor), unseen=unseen)
     if not unseen and conv.waiting_since is not None:  # it answers what was waiting: the dashboard's reply time
         message.answers_since, message.reply_by = conv.waiting_since, conv.reply_by
+    if not unseen and conv.red_flag_since is not None:  # and the red-flag message among it
+        message.answers_red_flag_since = conv.red_flag_since
+        step = step._replace(change=step.change._replace(clear=(*step.change.clear, "red_flag_since")))
     with db.transaction() as tx:
         tx.save(store.new_guard(conv, draft.client_id, message, draft.digest),
                 condition=store.ClientMessageItem.pk.does_not_exist(), return_values="ALL_OLD")

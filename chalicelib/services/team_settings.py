@@ -43,6 +43,10 @@ def _save_team(now: datetime, st: StaffTeam, actions: list[Any], event: AuditEve
         raise ServiceUnavailable() from exc
 
 
+#: The same condition, version bump and audit row for other team-policy services (safety settings).
+save_team = _save_team
+
+
 def current_availability(team: TeamItem) -> AvailabilityPolicy:
     """The team's availability policy (the default until a lead sets one)."""
     return team_policy(team).availability

@@ -14,6 +14,9 @@ MESSAGE: dict[str, Any] = {
         "sent_text": {"type": "string"}, "mine": {"type": "boolean"}, "read": {"type": "boolean"},
         "automatic": {"type": "boolean"}, "auto_kind": {"type": ["string", "null"]},
         "reply_by": {"type": "string", "format": "date-time"}, "reply_by_text": {"type": "string"},
+        # safety: the sender sees their message was marked urgent; staff see why, and any content warning
+        "flagged": {"type": "boolean"}, "red_flags": {"type": "array", "items": {"type": "string"}},
+        "content_warning": {"type": ["object", "null"]}, "can_warn": {"type": "boolean"},
     },
 }
 SEND_REQUEST: dict[str, Any] = {

@@ -6,6 +6,7 @@
 import { startNhsuk } from "./nhsuk.js";
 import { sendWaiting, startCompose } from "./outbox.js";
 import { recheckSubscription, startPushPanel } from "./push.js";
+import { startRedFlagCheck } from "./red_flag_panel.js";
 import { guardSignOut } from "./signout.js";
 import { forgetDrafts, startTeamwork } from "./teamwork.js";
 
@@ -65,6 +66,7 @@ afterLoad(() => registerServiceWorker().catch(() => {
 }));
 
 const compose = document.querySelector("form[data-compose]");
+if (compose) startRedFlagCheck(compose);  // first: it may hold a send back to show where to get help now
 if (compose && "indexedDB" in window) startCompose(compose);
 else if (actor && document.querySelector('meta[name="teamline-actor"]')?.content === "patient" && "indexedDB" in window) {
   // Messages kept at sign-out ("send it next time") go as soon as their writer is back, on any page.

@@ -55,7 +55,8 @@ function serverBubble(message) {
     const state = document.createElement("p");
     state.className = "tl-message__state";
     state.dataset.state = "sent";
-    state.textContent = "Sent" + (message.reply_by_text ? ` · We aim to reply by ${message.reply_by_text}` : "");
+    state.textContent = "Sent" + (message.flagged ? " · Marked urgent for the team" : "") +
+      (message.reply_by_text ? ` · We aim to reply by ${message.reply_by_text}` : "");
     item.append(state);
   }
   return item;

@@ -81,14 +81,27 @@ async function networkFirst(request) {
     if (response.ok && isPatientPage(url) && !response.redirected) {
       const cache = await caches.open(PAGES_CACHE);
       await cache.put(url.pathname + url.search, response.clone());
+      if (url.pathname === "/p") keepOfflinePage(cache);
     } else if (response.status === 401 || response.redirected) {
       await caches.delete(PAGES_CACHE);  // signed out elsewhere: keep nothing
     }
     return response;
   } catch {
     const cached = isPatientPage(url) ? await caches.match(url.pathname + url.search, { cacheName: PAGES_CACHE }) : undefined;
-    return cached || (await caches.match("/offline", { cacheName: SHELL_CACHE })) || Response.error();
+    // The young person's own offline page (their teams' urgent lines) when they have one, else the general one.
+    return cached || (await caches.match(OFFLINE_PAGE, { cacheName: PAGES_CACHE }))
+      || (await caches.match("/offline", { cacheName: SHELL_CACHE })) || Response.error();
   }
+}
+
+// The offline page with the young person's teams' urgent lines, refreshed each time their home page loads (so a
+// team's changed number reaches the phone) and deleted with their other pages when they sign out.
+const OFFLINE_PAGE = "/p/offline";
+async function keepOfflinePage(cache) {
+  try {
+    const response = await fetch(OFFLINE_PAGE, { credentials: "same-origin" });
+    if (response.ok && !response.redirected) await cache.put(OFFLINE_PAGE, response);
+  } catch { /* offline again: keep the copy we have */ }
 }
 
 self.addEventListener("fetch", (event) => {

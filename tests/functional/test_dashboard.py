@@ -110,7 +110,8 @@ def test_the_charts_are_svg_with_tables_and_nothing_the_csp_refuses(api, seeded_
     assert page.count('<svg class="tl-chart"') == 6 and page.count('role="img" aria-labelledby="chart-') == 6
     assert "style=" not in page and "<style" not in page and page.count("<script") == 1  # the app's own module
     assert page.count("Show as a table") == 6
-    assert "No data recorded yet" in page  # red flags and misuse are not recorded before the safety work
+    assert "No data recorded yet" not in page  # every panel is recorded: red flags and the ladder too
+    assert "0 red-flag messages" in page and "0 agreed plans, 0 caps, 0 pauses" in page
 
 
 def test_a_month_costs_the_session_and_one_query(api, seeded_month):

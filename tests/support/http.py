@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 from chalicelib import clock
 from chalicelib.ids import new_token
 from chalicelib.models import push as push_store
-from scripts.world import Persona, World, sign_in
+from scripts.world import Persona, World, send_as_patient, sign_in
 from scripts.world import sign_in as _sign_in
 
 SESSION_COOKIE = "__Host-teamline"
@@ -227,6 +227,8 @@ def error_summary(response: Any) -> str | None:
 
 MATRIX_DEVICE = "matrix-device-0001"
 MATRIX_REF = "matrixref0000001"
+#: Stands for patient A's message that RouteCaller.arrange() sends (the content-warning route needs one).
+MATRIX_MESSAGE = "<matrix message>"
 _P256DH = base64.urlsafe_b64encode(b"\x04" + b"\x01" * 64).decode().rstrip("=")
 _AUTH = base64.urlsafe_b64encode(b"\x02" * 16).decode().rstrip("=")
 
@@ -285,6 +287,21 @@ def route_body(template: str, world: World) -> dict[str, Any]:
         "/staff/teams/{team_id}/rota/publish": {"month": "2026-12"},
         "/api/push/subscriptions": {"device_id": MATRIX_DEVICE, "endpoint": "https://push.invalid/send/abc",
                                     "keys": {"p256dh": _P256DH, "auth": _AUTH}},
+        # safety (issue 10)
+        "/p/teams/{team_id}/agreement": {"agreement": "yes", "version": "1"},
+        "/api/patient/teams/{team_id}/agreement": {"version": 1},
+        "/staff/teams/{team_id}/safety/lines": {"line_0_name": "Matrix line", "line_0_phone": "020 7946 0999"},
+        "/staff/teams/{team_id}/safety/red-flags": {"preset_chemotherapy_fever": "yes", "phrases": "", "advice": ""},
+        "/staff/teams/{team_id}/safety/limits": {"on_call": "yes", "daily_new_limit": "40"},
+        "/staff/teams/{team_id}/safety/agreement": {"agreement_purpose": "Questions about your care."},
+        "/staff/teams/{team_id}/patients/{patient_id}/safety/reminder": {"text": ""},
+        "/staff/teams/{team_id}/patients/{patient_id}/safety/steps": {
+            "kind": "plan", "reason": "Matrix", "text": "appointment questions only", "review_at": "2026-12-20"},
+        "/staff/teams/{team_id}/patients/{patient_id}/safety/end": {"kind": "plan"},
+        "/staff/teams/{team_id}/patients/{patient_id}/warnings": {"cursor": MATRIX_MESSAGE, "note": "Matrix"},
+        "/api/staff/teams/{team_id}/conversations/{patient_id}/safety/steps": {
+            "kind": "cap", "reason": "Matrix", "limit": 3, "period": "day", "review_at": "2026-12-20T00:00:00+00:00"},
+        "/admin/urgent-lines": {"line_0_name": "Trust switchboard", "line_0_phone": "020 7946 0000"},
     }
     return bodies.get(template, {})
 
@@ -296,11 +313,15 @@ class RouteCaller:
         self.client = client
         self.world = world
         self.clock = clock_
+        self.message_cursor = ""
 
     def arrange(self) -> None:
-        """What the parameter values point at: a notification ref for patient A's conversation in team X."""
+        """What the parameter values point at: a notification ref for patient A's conversation in team X, and a
+        message of patient A's (for the routes that act on one message)."""
         push_store.save_ref(MATRIX_REF, team_id=self.world.team_x, patient_id=self.world.patients["patient_a"],
                             audience="staff", expires_at=self.clock.now() + timedelta(days=1))
+        self.message_cursor = send_as_patient(self.world, "patient_a", "A message for the route census",
+                                              self.clock.now()).message.sk
 
     def give_device(self, kind: str | None, actor_id: str | None) -> None:
         """Arrange: this person has a device called MATRIX_DEVICE getting notifications."""
@@ -324,7 +345,8 @@ class RouteCaller:
         headers = {"host": "teamline.test", "cookie": "; ".join(cookies), "x-csrf-token": token}
         body = b""
         if method == "POST":
-            fields = route_body(template, self.world)
+            fields = {k: (self.message_cursor if v == MATRIX_MESSAGE else v)
+                      for k, v in route_body(template, self.world).items()}
             if template.startswith("/api/"):
                 headers["content-type"] = "application/json"
                 body = json.dumps(fields).encode()

@@ -114,6 +114,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int, int]] =
     ("GET",  "/api/patient/teams/{team_id}/messages"):                            (401, 200, 200, 403, 403, 403, 403, 403),
     ("POST", "/api/patient/teams/{team_id}/messages"):                            (401, 201, 201, 403, 403, 403, 403, 403),
     ("POST", "/api/patient/teams/{team_id}/read"):                                (401, 200, 200, 403, 403, 403, 403, 403),
+    ("GET",  "/api/patient/teams/{team_id}/agreement"):                           (401, 200, 200, 403, 403, 403, 403, 403),
+    ("POST", "/api/patient/teams/{team_id}/agreement"):                           (401, 200, 200, 403, 403, 403, 403, 403),
     # --- JSON API: staff of team X
     ("GET",  "/api/staff/teams/{team_id}/inbox"):                                 (401, 403, 403, 200, 200, 404, 404, 404),
     ("GET",  "/api/staff/teams/{team_id}/conversations/{patient_id}/messages"):   (401, 403, 403, 200, 200, 404, 404, 404),
@@ -153,6 +155,25 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int, int]] =
     ("POST", "/staff/teams/{team_id}/rota/publish"):                              (303, 403, 403, 403, 400, 404, 404, 404),
     ("GET",  "/p/teams/{team_id}/rota"):                                          (302, 200, 200, 403, 403, 403, 403, 403),
     ("GET",  "/p/teams/{team_id}/rota.ics"):                                      (302, 200, 200, 403, 403, 403, 403, 403),
+    ("GET",  "/api/staff/teams/{team_id}/conversations/{patient_id}/safety"):     (401, 403, 403, 200, 200, 404, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/conversations/{patient_id}/safety/steps"): (401, 403, 403, 201, 201, 404, 404, 404),
+    # --- safety (issue 10): the agreement, the patient's offline page, the ladder, team safety settings
+    ("GET",  "/p/teams/{team_id}/agreement"):                                     (302, 200, 200, 403, 403, 403, 403, 403),
+    ("POST", "/p/teams/{team_id}/agreement"):                                     (303, 303, 303, 403, 403, 403, 403, 403),
+    ("GET",  "/p/offline"):                                                       (302, 200, 200, 403, 403, 403, 403, 403),
+    ("GET",  "/staff/teams/{team_id}/safety"):                                    (302, 403, 403, 200, 200, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/safety/lines"):                              (303, 403, 403, 403, 303, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/safety/red-flags"):                          (303, 403, 403, 403, 303, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/safety/limits"):                             (303, 403, 403, 403, 303, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/safety/agreement"):                          (303, 403, 403, 403, 303, 404, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/safety"):              (302, 403, 403, 200, 200, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/safety/reminder"):     (303, 403, 403, 303, 303, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/safety/steps"):        (303, 403, 403, 303, 303, 404, 404, 404),
+    # the lead ends the plan the steps route set (called last: see DONE_LAST); a clinician may not end it
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/safety/end"):          (303, 403, 403, 403, 303, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/warnings"):            (303, 403, 403, 303, 303, 404, 404, 404),
+    ("POST", "/admin/urgent-lines"):                                              (303, 403, 403, 403, 403, 403, 303, 403),
+    ("GET",  "/admin/urgent-lines"):                                               (302, 403, 403, 403, 403, 403, 200, 403),
 }
 # fmt: on
 

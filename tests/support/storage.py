@@ -29,6 +29,7 @@ from typing import Any
 from chalicelib.ids import normalise_invite_code, token_hash
 from chalicelib.models import conversation as conversation_store
 from chalicelib.models import db, keys
+from chalicelib.models import safety as safety_store
 from chalicelib.models.audit import AuditEvent
 from chalicelib.models.base import AuditItem, MainItem
 from chalicelib.models.conversation import ClientMessageItem, ConversationItem, MessageItem
@@ -43,9 +44,10 @@ from chalicelib.models.people import (
 )
 from chalicelib.models.push import PushSubscriptionItem, subscriptions_of
 from chalicelib.models.ratelimit import RateCounterItem
+from chalicelib.models.safety import AgreementVersionItem, SafetyStepItem
 from chalicelib.models.session import SessionItem
 from chalicelib.models.session import sessions_of as actor_sessions
-from chalicelib.models.team import TeamItem, TeamMemberItem, get_team
+from chalicelib.models.team import TeamItem, TeamMemberItem, get_team, trust_teams
 
 # --- conversations ---------------------------------------------------------------------------------------
 
@@ -92,6 +94,29 @@ def guard(team_id: str, patient_id: str, client_id: str) -> ClientMessageItem | 
 def items_in_conversation(team_id: str, patient_id: str) -> int:
     """How many items the conversation's partition holds: its record, its messages and their guards."""
     return MainItem.count(keys.conversation_pk(team_id, patient_id))
+
+
+# --- safety (issue 10) ------------------------------------------------------------------------------------
+
+
+def safety_steps(team_id: str, patient_id: str) -> list[SafetyStepItem]:
+    """One young person's misuse-ladder steps with a team, newest first."""
+    return safety_store.steps_of(team_id, patient_id)
+
+
+def agreement_versions(team_id: str) -> list[AgreementVersionItem]:
+    """Every published version of a team's agreement, newest first."""
+    return safety_store.agreement_versions(team_id)
+
+
+def teams_of_trust(trust_id: str) -> list[TeamItem]:
+    """Every team of a Trust, by name."""
+    return trust_teams(trust_id)
+
+
+def intake_taken(team_id: str, day: str) -> int:
+    """New conversations a team took on one local day (``YYYY-MM-DD``) under its daily cap."""
+    return safety_store.intake_today(team_id, f"day:{day}")
 
 
 # --- teams and people ------------------------------------------------------------------------------------

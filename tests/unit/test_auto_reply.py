@@ -135,12 +135,13 @@ def test_safety_footer_gives_the_reply_time_and_every_emergency_route() -> None:
         assert number in footer
     assert footer.endswith(
         "If you need help now: call 999 or go to A&E in an emergency, call NHS 111, text SHOUT to 85258, "
-        "or call Childline on 0800 1111 (under 19)."
+        "call Childline on 0800 1111 (under 19), or call Samaritans on 116 123 (any age, any time)."
     )
 
 
 def test_emergency_routes_have_tappable_links() -> None:
-    assert [route.href for route in EMERGENCY_ROUTES] == ["tel:999", "tel:111", "sms:85258?body=SHOUT", "tel:08001111"]
+    assert [route.href for route in EMERGENCY_ROUTES] == ["tel:999", "tel:111", "sms:85258?body=SHOUT", "tel:08001111",
+                                                          "tel:116123"]
 
 
 def test_compose_always_appends_the_safety_footer() -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from chalicelib.domain.policy import build_policy
 from chalicelib.models.conversation import ClientMessageItem, MessageItem
 from chalicelib.models.notes import NoteItem
+from chalicelib.models.safety import SafetyStepItem
 from chalicelib.services import counting_rules as rules
 
 POLICY = build_policy("t1", "Team", None, None, None)  # Mon-Fri 09:00-17:00 London
@@ -53,12 +54,16 @@ def test_auto_replies_count_by_kind_and_other_items_count_nothing():
     assert rules.tallies(guard, POLICY) == [] and not rules.watched(guard)
 
 
-def test_the_rules_later_work_fills_are_registered_and_say_they_record_nothing_yet():
-    for name in ("red_flags_answered", "misuse_steps"):
-        rule = next(r for r in rules.RULES if r.name == name)
-        assert rule.recording is False and rule.measure(message("patient", MONDAY_10), POLICY) is None
-        assert "issue" in (rule.measure.__doc__ or "")
-    assert rules.recording("patient_messages") and not rules.recording("red_flags_answered")
+def test_every_rule_records_and_a_ladder_step_counts_on_its_day():
+    assert all(rule.recording for rule in rules.RULES)
+    for step, counter in (("plan", "misuse_plan"), ("cap", "misuse_capped"), ("pause", "misuse_paused")):
+        assert counts(ladder(step)) == {counter: 1}
+    assert counts(ladder("reminder")) == {} and counts(ladder("plan_ended")) == {}
+
+
+def ladder(step: str) -> SafetyStepItem:
+    return SafetyStepItem("CONV#t1#p1", f"STEP#{MONDAY_10.isoformat()}#s", step_id="s", team_id="t1",
+                          patient_id="p1", step=step, by_id="s9", by_name="Lead", at=MONDAY_10)
 
 
 def note(step: str | None, subject: tuple[str, str] | None, kind: str = "event") -> NoteItem:

@@ -104,3 +104,8 @@ def test_staff_to_notify_never_includes_someone_away_and_leaves_out_nobody_else(
         assert _ids(recipients) == [s for s in TEAM if policy.away_now(s, now) is None]
     else:
         assert recipients == []
+
+
+def test_urgent_conversations_wake_nobody_out_of_hours_when_the_team_has_nobody_on_call():
+    assert staff_to_notify(_policy(), TEAM, urgent=True, now=SATURDAY_MORNING, on_call=False) == []
+    assert _ids(staff_to_notify(_policy(), TEAM, urgent=True, now=WEDNESDAY_MORNING, on_call=False)) == TEAM
