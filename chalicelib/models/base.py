@@ -60,7 +60,7 @@ class Gsi2(GlobalSecondaryIndex["MainItem"]):
 
 
 class Gsi3(GlobalSecondaryIndex["MainItem"]):
-    """A team's patients by name (the patient list a clinician re-invites from)."""
+    """A team's patient list by name: joined, invited and discharged alike."""
 
     class Meta:
         index_name = "gsi3"
@@ -81,6 +81,28 @@ class Gsi4(GlobalSecondaryIndex["MainItem"]):
     gsi4sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi7(GlobalSecondaryIndex["MainItem"]):
+    """A team's patient list, newest activity first: joined, invited and discharged alike."""
+
+    class Meta:
+        index_name = "gsi7"
+        projection = AllProjection()
+
+    gsi7pk = UnicodeAttribute(hash_key=True)
+    gsi7sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi8(GlobalSecondaryIndex["MainItem"]):
+    """A team's patient list by date of birth (finding a patient by their birthday)."""
+
+    class Meta:
+        index_name = "gsi8"
+        projection = AllProjection()
+
+    gsi8pk = UnicodeAttribute(hash_key=True)
+    gsi8sk = UnicodeAttribute(range_key=True)
+
+
 class MainItem(Model):
     """Every item in the main table: a partition key, a sort key and a kind."""
 
@@ -99,6 +121,10 @@ class MainItem(Model):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
+    gsi7pk = UnicodeAttribute(null=True)
+    gsi7sk = UnicodeAttribute(null=True)
+    gsi8pk = UnicodeAttribute(null=True)
+    gsi8sk = UnicodeAttribute(null=True)
     #: DynamoDB TTL deletes items some time after this; code never relies on that and checks it.
     expires_at = TTLAttribute(null=True)
 
@@ -106,6 +132,8 @@ class MainItem(Model):
     by_gsi2 = Gsi2()
     by_gsi3 = Gsi3()
     by_gsi4 = Gsi4()
+    by_gsi7 = Gsi7()
+    by_gsi8 = Gsi8()
 
     @property
     def key(self) -> tuple[str, str]:
