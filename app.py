@@ -3,7 +3,7 @@
 from chalice import Chalice
 
 from chalicelib import logs
-from chalicelib.api import account, admin, inbox, jobs, join, meta, patient, push, pwa, team_settings
+from chalicelib.api import account, admin, inbox, jobs, join, meta, patient, patients, push, pwa, team_settings
 from chalicelib.settings import get_settings
 
 logs.configure(get_settings().log_level)
@@ -15,3 +15,4 @@ app.api.binary_types.extend(pwa.BINARY_TYPES)
 
 for blueprint in (pwa.bp, meta.bp, account.bp, join.bp, patient.bp, inbox.bp, team_settings.bp, admin.bp, push.bp, jobs.bp):
     app.register_blueprint(blueprint)
+app.register_blueprint(patients.bp)

@@ -62,13 +62,6 @@ def inbox_view(st: StaffTeam, now: datetime, *, view: str | None = None, cursor:
     }
 
 
-def team_patients(st: StaffTeam) -> dict[str, Any]:
-    """The team's patients by name."""
-    rows = store.team_patients(st.team.team_id)
-    return {"team": {"team_id": st.team.team_id, "name": st.team.name},
-            "patients": [{"patient_id": c.patient_id, "name": c.patient_name} for c in rows]}
-
-
 def do_claim(sc: StaffConversation, now: datetime) -> None:
     """Make the caller the clinician handling this conversation (visible to the team as "who is handling this")."""
     conv = sc.conversation
