@@ -39,6 +39,8 @@ TARGETS = {
     "reply_by.us": ("<", 1000),
     "push.fanout_ratio": (">=", 0.7),
     "package.zip_mb": ("<", 30),
+    "patients_page.round_trips": ("<=", 2),
+    "patients_page.scale_ratio": ("<=", 1.1),
 }
 
 
@@ -235,6 +237,9 @@ def main() -> int:
         results.update({k: round(v, 3) for k, v in measure_fanout(1000).items()})
     except ImportError:  # pragma: no cover - the push layer is part of the product; this is belt and braces
         pass
+    from scripts.bench_patients import measure as measure_patients
+
+    results.update(measure_patients())
     from scripts.bench_deploy import measure as measure_deploy
 
     results.update(measure_deploy())
