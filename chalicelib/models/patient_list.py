@@ -21,6 +21,7 @@ from chalicelib.models import cursor, keys
 from chalicelib.models.base import MainItem
 from chalicelib.models.conversation import ConversationItem
 from chalicelib.models.db import batch_get, storage
+from chalicelib.models.invite import InviteItem
 from chalicelib.models.people import patient_id_by_nhs_number
 
 #: Read in place of a patient when an NHS number has no owner, so a search costs the same either way
@@ -126,3 +127,37 @@ def by_nhs_number(trust_id: str, team_id: str, number: str) -> list[Row]:
     patient_id = patient_id_by_nhs_number(trust_id, number) or _NOBODY
     found = batch_get([keys.conversation(team_id, patient_id), keys.team_invitee(team_id, patient_id)])
     return [row for row in found.values() if isinstance(row, ConversationItem | InviteeItem)]
+
+
+# --- bringing rows written before these indexes up to date (scripts/upgrade_patient_list.py; never on a request) ---
+
+
+def whole_list(team_id: str) -> list[Row]:
+    """Every row of a team's list by name (all of gsi3's partition: for the one-off upgrade, not for pages)."""
+    with storage():
+        return [row for row in MainItem.by_gsi3.query(keys.team_patients(team_id))
+                if isinstance(row, ConversationItem | InviteeItem)]
+
+
+def listing_actions(conv: ConversationItem, *, family: str, given: str, date_of_birth: str,
+                    nhs_number: str | None) -> list[Any]:
+    """The update that gives a conversation made before the patient list what a new one has."""
+    index = keys.patient_list_index(conv.team_id, conv.patient_id, family=family, given=given,
+                                    date_of_birth=date_of_birth, activity=conv.last_activity_at)
+    actions = [getattr(ConversationItem, name).set(value) for name, value in index.items()]
+    actions.append(ConversationItem.date_of_birth.set(date_of_birth))
+    if nhs_number:
+        actions.append(ConversationItem.nhs_number.set(nhs_number))
+    return actions
+
+
+def unanswered_invites(now: datetime) -> list[InviteItem]:
+    """Invites to join a team whose code still works and was never used: a Scan, since invites have no index.
+
+    Only the one-off upgrade calls it (an operator's command, not the app): invites made before the
+    patient list left no row of their own.
+    """
+    with storage():
+        found = InviteItem.scan(InviteItem.used_at.does_not_exist() & (InviteItem.valid_until > now)
+                                & InviteItem.purpose.is_in("join", "add_team"))
+        return sorted((i for i in found if isinstance(i, InviteItem)), key=lambda i: i.created_at)
