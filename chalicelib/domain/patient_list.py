@@ -22,12 +22,13 @@ WHAT_TO_TYPE = "Enter a last name, a date of birth like 31/12/2010, or a 10-digi
 
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
-_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_WORDY_DATE = re.compile(r"^(\d{1,2}) ([a-z]{3,9})\.? (\d{4})$")
-_NHS_NUMBER = re.compile(r"^\d{3}[ -]?\d{3}[ -]?\d{4}$")
+# Patterns as strings, compiled on first use (``re`` caches them): the module loads on every cold start.
+_DAY_MONTH_YEAR = r"^(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})$"
+_ISO_DATE = r"^(\d{4})-(\d{1,2})-(\d{1,2})$"
+_WORDY_DATE = r"^(\d{1,2}) ([a-z]{3,9})\.? (\d{4})$"
+_NHS_NUMBER = r"^\d{3}[ -]?\d{3}[ -]?\d{4}$"
 #: Never in a name search: markup, and "#", which separates the parts of the index's sort keys.
-_NOT_IN_A_NAME = re.compile(r"[\x00-\x1f<>{}#]")
+_NOT_IN_A_NAME = r"[\x00-\x1f<>{}#]"
 
 
 class Search(NamedTuple):
@@ -48,10 +49,10 @@ def parse_search(value: object, *, today: date) -> Search | None:
     if len(text) > MAX_SEARCH:
         raise ValidationError(f"Search for {MAX_SEARCH} characters or fewer.", field=FIELD)
     if any(ch.isdigit() for ch in text):
-        if _NHS_NUMBER.match(text):
+        if re.match(_NHS_NUMBER, text):
             return Search("nhs_number", text, value=_nhs_number(text))
         return Search("date_of_birth", text, value=_date_of_birth(text, today))
-    if _NOT_IN_A_NAME.search(text):
+    if re.search(_NOT_IN_A_NAME, text):
         raise ValidationError("Search for a name using letters, spaces, hyphens and apostrophes.", field=FIELD)
     family, comma, given = (part.strip() for part in text.partition(","))
     if not family:
@@ -71,11 +72,11 @@ def _nhs_number(text: str) -> str:
 def _date_of_birth(text: str, today: date) -> str:
     lowered = text.lower()
     parts: tuple[str, str, str] | None = None
-    if found := _DAY_MONTH_YEAR.match(lowered):
+    if found := re.match(_DAY_MONTH_YEAR, lowered):
         parts = (found.group(1), found.group(2), found.group(3))
-    elif found := _ISO_DATE.match(lowered):
+    elif found := re.match(_ISO_DATE, lowered):
         parts = (found.group(3), found.group(2), found.group(1))
-    elif (found := _WORDY_DATE.match(lowered)) and (month := _month_number(found.group(2))):
+    elif (found := re.match(_WORDY_DATE, lowered)) and (month := _month_number(found.group(2))):
         parts = (found.group(1), str(month), found.group(3))
     if parts is None:
         raise ValidationError(WHAT_TO_TYPE, field=FIELD)
