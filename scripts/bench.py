@@ -51,18 +51,19 @@ def _percentile(values: list[float], pct: float) -> float:
 
 
 class DynamoTimer:
-    """Wall time spent inside DynamoDB API calls (botocore before-call → after-call)."""
+    """Wall time (or another ``clock``'s) spent inside DynamoDB API calls (botocore before-call → after-call)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Any = time.perf_counter) -> None:
         self.total = 0.0
+        self._clock = clock
         self._started: list[float] = []
 
     def before(self, **_: Any) -> None:
-        self._started.append(time.perf_counter())
+        self._started.append(self._clock())
 
     def after(self, **_: Any) -> None:
         if self._started:
-            self.total += time.perf_counter() - self._started.pop()
+            self.total += self._clock() - self._started.pop()
 
 
 def measure_requests(samples: int) -> dict[str, float]:
