@@ -14,6 +14,7 @@ from chalicelib.api import (
     join,
     meta,
     patient,
+    patients,
     push,
     pwa,
     rota,
@@ -34,3 +35,4 @@ app.api.binary_types.extend(pwa.BINARY_TYPES)
 for blueprint in (pwa.bp, meta.bp, account.bp, join.bp, patient.bp, inbox.bp, team_settings.bp, admin.bp, push.bp, jobs.bp,
                   dashboard.bp, admin_staff.bp, audit.bp, workflow.bp, rota.bp, safety.bp, safety_staff.bp):
     app.register_blueprint(blueprint)
+app.register_blueprint(patients.bp)

@@ -131,6 +131,10 @@ def seed(now: datetime) -> Demo:
             patient_id = result.patient_id
         assert patient_id
         demo.patients[username] = patient_id
+    # Invited at clinic yesterday and not joined yet: the team's patient list shows her as invited.
+    nurse = required(get_staff(demo.staff["sam.okafor@northfield.nhs.uk"]))
+    invites.do_invite_patient(StaffTeam(actor_for(nurse, now), diabetes, "clinician", {}), now - timedelta(days=1),
+                              given_name="Ella", family_name="Brooks", date_of_birth="2011-07-09")
     for username, team_key, sender, hours_ago, text in HISTORY:
         at = now - timedelta(hours=hours_ago)
         team = required(get_team(teams[team_key].team_id))

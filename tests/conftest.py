@@ -20,6 +20,12 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings as _hypothesis_settings
+
+# Property tests check what is true, not how fast: Hypothesis's default 200 ms deadline per example fails them
+# on a busy machine (CI has two cores and runs two workers), so it is off for every test.
+_hypothesis_settings.register_profile("teamline", deadline=None)
+_hypothesis_settings.load_profile("teamline")
 
 # Defaults for every tier; tier conftests may add to them before anything imports chalicelib.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")

@@ -1,4 +1,4 @@
-"""The clinician's side: the team inbox, a conversation, replying, claiming, the patient list and invites.
+"""The clinician's side: the team inbox, a conversation, replying, claiming, and invites (the patient list: api.patients).
 
 Pages and their JSON twins call the same service functions (``services.inbox``, ``services.threads``).
 """
@@ -122,11 +122,6 @@ def set_urgent(req: RequestContext, team_id: str, patient_id: str) -> Redirect:
     sc = access_staff_conversation(req, team_id, patient_id)
     inbox.do_set_urgent(sc, req.now, req.form().get("urgent") == "yes")
     return Redirect(f"/staff/teams/{team_id}/patients/{patient_id}")
-
-
-@route(bp, "/staff/teams/{team_id}/patients", auth="staff", summary="The team's patients")
-def patients(req: RequestContext, team_id: str) -> Page:
-    return Page("staff/patients.html", inbox.team_patients(access_staff_team(req, team_id)))
 
 
 # --- inviting patients -------------------------------------------------------------------------------

@@ -137,7 +137,7 @@ def discharge(at: datetime) -> Change:
 
 def rejoin() -> Change:
     """A discharged patient joins the team again: the same thread, back in the team's lists."""
-    return Change({}, ("discharged_at",))
+    return Change({}, ("discharged_at", "invited_again_until"))
 
 
 def apply(state: ConversationState, change: Change) -> ConversationState:

@@ -60,7 +60,7 @@ class Gsi2(GlobalSecondaryIndex["MainItem"]):
 
 
 class Gsi3(GlobalSecondaryIndex["MainItem"]):
-    """A team's patients by name (the patient list a clinician re-invites from)."""
+    """A team's patient list by name: joined, invited and discharged alike."""
 
     class Meta:
         index_name = "gsi3"
@@ -103,6 +103,28 @@ class Gsi6(GlobalSecondaryIndex["MainItem"]):
     gsi6sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi7(GlobalSecondaryIndex["MainItem"]):
+    """A team's patient list, newest activity first: joined, invited and discharged alike."""
+
+    class Meta:
+        index_name = "gsi7"
+        projection = AllProjection()
+
+    gsi7pk = UnicodeAttribute(hash_key=True)
+    gsi7sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi8(GlobalSecondaryIndex["MainItem"]):
+    """A team's patient list by date of birth (finding a patient by their birthday)."""
+
+    class Meta:
+        index_name = "gsi8"
+        projection = AllProjection()
+
+    gsi8pk = UnicodeAttribute(hash_key=True)
+    gsi8sk = UnicodeAttribute(range_key=True)
+
+
 class MainItem(Model):
     """Every item in the main table: a partition key, a sort key and a kind."""
 
@@ -125,6 +147,10 @@ class MainItem(Model):
     gsi5sk = UnicodeAttribute(null=True)
     gsi6pk = UnicodeAttribute(null=True)
     gsi6sk = UnicodeAttribute(null=True)
+    gsi7pk = UnicodeAttribute(null=True)
+    gsi7sk = UnicodeAttribute(null=True)
+    gsi8pk = UnicodeAttribute(null=True)
+    gsi8sk = UnicodeAttribute(null=True)
     #: DynamoDB TTL deletes items some time after this; code never relies on that and checks it.
     expires_at = TTLAttribute(null=True)
 
@@ -134,6 +160,8 @@ class MainItem(Model):
     by_gsi4 = Gsi4()
     by_gsi5 = Gsi5()
     by_gsi6 = Gsi6()
+    by_gsi7 = Gsi7()
+    by_gsi8 = Gsi8()
 
     @property
     def key(self) -> tuple[str, str]:

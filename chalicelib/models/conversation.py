@@ -7,7 +7,7 @@ keys are derived here from its state and nowhere else:
 
 * gsi1 ``INBOX#<team>``: the team inbox, urgent and waiting first, then waiting, newest activity first;
 * gsi2 ``DUE#<team>``: only while a reply is owed, ordered by reply-by (the overdue view and sweep);
-* gsi3 ``PATIENTS#<team>``: the team's patients by name;
+* gsi3/7/8 ``PATIENTS#<team>``: the patient list by name, activity, birthday (read by ``models.patient_list``);
 * gsi4 ``ASSIGNED#<team>#<staff>``: the conversations one clinician holds, in inbox order (closed ones last);
 * gsi5 ``VIEW#<team>#<status>``, gsi6 ``ESCALATED#<team>#<staff>`` and gsi2 ``FOLLOWUP#<team>``: the
   workflow views (``chalicelib.models.inbox`` reads them).
@@ -47,6 +47,8 @@ class ConversationItem(ConversationSafetyFields, MainItem, discriminator="conver
     team_id = UnicodeAttribute()
     patient_id = UnicodeAttribute()
     patient_name = UnicodeAttribute()
+    date_of_birth = UnicodeAttribute(null=True)  # copied from the patient when they join, for the patient list
+    nhs_number = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     last_activity_at = UTCDateTimeAttribute()
     last_sender = UnicodeAttribute(null=True)  # patient | staff | auto
@@ -77,6 +79,7 @@ class ConversationItem(ConversationSafetyFields, MainItem, discriminator="conver
     escalated_at = UTCDateTimeAttribute(null=True)
     #: Staff-only notes and workflow events (NoteItem, chalicelib.models.notes): how many, never what.
     note_count = NumberAttribute(default=0)
+    invited_again_until = UTCDateTimeAttribute(null=True)  # a discharged patient's new invite (patient list)
     #: Optimistic concurrency: every write checks and bumps it.
     revision = NumberAttribute(default=0)
 
@@ -124,19 +127,21 @@ class ClientMessageItem(MainItem, discriminator="client_message"):
 
 
 def new_conversation(team_id: str, patient_id: str, *, patient_name: str, family_name: str, given_name: str,
-                     now: datetime) -> ConversationItem:
+                     now: datetime, date_of_birth: str | None = None, nhs_number: str | None = None) -> ConversationItem:
     """A new, empty conversation between a team and a patient, listed in the inbox and the patient list."""
     return ConversationItem(
         *keys.conversation(team_id, patient_id),
         team_id=team_id,
         patient_id=patient_id,
         patient_name=patient_name,
+        date_of_birth=date_of_birth,
+        nhs_number=nhs_number,
         created_at=now,
         last_activity_at=now,
         gsi1pk=keys.team_inbox(team_id),
         gsi1sk=keys.inbox_sk(False, now, patient_id),
-        gsi3pk=keys.team_patients(team_id),
-        gsi3sk=keys.by_name_sk(family_name, given_name, patient_id),
+        **keys.patient_list_index(team_id, patient_id, family=family_name, given=given_name,
+                                  date_of_birth=date_of_birth, activity=now),
     )
 
 
@@ -194,11 +199,12 @@ def is_guard(raw: dict[str, Any]) -> bool:
 
 def _index_values(state: ConversationState, patient_id: str, team_id: str) -> tuple[dict[str, Any], list[str]]:
     """The index attributes a conversation in ``state`` should carry (set), and those it should not (clear)."""
-    if state.discharged:  # kept for the record (and the patient list, gsi3), in no working list
+    if state.discharged:  # kept for the record (and the patient list, gsi3/7/8), in no working list
         return {}, ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi4pk", "gsi4sk", "gsi5pk", "gsi5sk", "gsi6pk", "gsi6sk"]
     inbox = keys.inbox_sk(state.waiting_since is not None, state.last_activity_at or _EPOCH, patient_id, state.urgent)
     status, bucket = status_of(state), status_view(state)
-    values: dict[str, Any] = {"gsi1pk": keys.team_inbox(team_id), "gsi1sk": inbox}
+    values: dict[str, Any] = {"gsi1pk": keys.team_inbox(team_id), "gsi1sk": inbox, "gsi7pk": keys.team_patients(team_id),
+                              "gsi7sk": keys.activity_sk(state.last_activity_at or _EPOCH, patient_id)}
     clear: list[str] = []
     if bucket:
         values.update(gsi5pk=keys.team_view(team_id, bucket), gsi5sk=inbox)
@@ -336,9 +342,3 @@ def due(team_id: str, now: datetime, *, limit: int | None = None) -> list[Conver
                                                            ConversationItem.gsi2sk <= keys.due_upto(now), limit=limit)
                 if isinstance(c, ConversationItem) and c.waiting_since is not None]
 
-
-def team_patients(team_id: str) -> list[ConversationItem]:
-    """A team's conversations in patient-name order (one Query on gsi3)."""
-    with storage():
-        return [c for c in ConversationItem.by_gsi3.query(keys.team_patients(team_id))
-                if isinstance(c, ConversationItem)]

@@ -5,7 +5,9 @@ See docs/data-model.md for the access pattern each key serves.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 META = "META"  # sort key of a partition's own record (trust, team, staff, patient, session...)
 #: The conversation record sorts *after* its messages (``~`` > ``M``), so one descending Query on
@@ -55,6 +57,20 @@ def patient_username(username: str) -> tuple[str, str]:
 
 def nhs_number(trust_id: str, number: str) -> tuple[str, str]:
     return f"NHSNO#{trust_id}#{number}", META
+
+
+def team_invitee(team_id: str, patient_id: str) -> tuple[str, str]:
+    """A patient invited to a team who has not joined it (the patient list's "invited" row)."""
+    return f"INVITEE#{team_id}#{invitee_row_id(team_id, patient_id)}", META
+
+
+def invitee_row_id(team_id: str, patient_id: str) -> str:
+    """An invited row's id: a digest, so a page cursor (which carries keys) never names the patient record.
+
+    An invite must not tell a clinician who is already registered (``services.invites``); a patient id
+    would, since ids carry the time their record was made.
+    """
+    return hashlib.sha256(f"{team_id}:{patient_id}".encode()).hexdigest()[:26]
 
 
 def invite(code_hash: str) -> tuple[str, str]:
@@ -265,6 +281,29 @@ def by_name_sk(family: str, given: str, item_id: str) -> str:
 def by_name_prefix(family: str, given: str = "") -> str:
     """The start of ``by_name_sk`` for everyone with this family name (and a given name starting so)."""
     return f"{family.lower()}#{given.lower()}"
+def patient_list_index(team_id: str, row_id: str, *, family: str, given: str, date_of_birth: str | None,
+                       activity: datetime) -> dict[str, Any]:
+    """A team's patient list: by name (gsi3), newest activity first (gsi7), by date of birth (gsi8; sparse)."""
+    index = {"gsi3pk": team_patients(team_id), "gsi3sk": by_name_sk(family, given, row_id),
+             "gsi7pk": team_patients(team_id), "gsi7sk": activity_sk(activity, row_id)}
+    if date_of_birth:
+        index.update(gsi8pk=team_patients(team_id), gsi8sk=f"{date_of_birth}#{by_name_sk(family, given, row_id)}")
+    return index
+
+
+def activity_sk(at: datetime, row_id: str) -> str:
+    """gsi7 order of a team's patients: by their conversation's last activity (read descending)."""
+    return f"{iso(at)}#{row_id}"
+
+
+def name_prefix(family: str, given: str | None = None) -> str:
+    """The gsi3 sort-key prefix of a name search: a last name's start, or a whole last name and a first name's start."""
+    return f"{family.lower()}#{given.lower()}" if given is not None else family.lower()
+
+
+def birth_prefix(date_of_birth: str) -> str:
+    """The gsi8 sort-key prefix of everyone born on one day."""
+    return f"{date_of_birth}#"
 
 
 def team_name_sk(name: str, team_id: str) -> str:

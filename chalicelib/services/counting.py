@@ -89,12 +89,13 @@ def record_overdue(team: TeamItem, now: datetime, count: int) -> None:
 
 def recount_team(team: TeamItem) -> CountResult:
     """Clear a team's stream counters and count every stored message of every conversation again."""
-    from chalicelib.models import conversation as conversation_store
+    from chalicelib.models.conversation import ConversationItem
+    from chalicelib.models.patient_list import whole_list
 
     stats.clear_counts(team.team_id)
     items: list[MainItem] = []
     counted = added = 0
-    for conversation in conversation_store.team_patients(team.team_id):
+    for conversation in (row for row in whole_list(team.team_id) if isinstance(row, ConversationItem)):
         items += stats.conversation_history(team.team_id, conversation.patient_id)
         if len(items) >= 500:  # write as we go: a team's whole history need not sit in memory
             result = count_items(items, {team.team_id: team})

@@ -98,13 +98,6 @@ def digest(conversations: list[ConversationItem], counts: dict[str, int]) -> str
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def team_patients(st: StaffTeam) -> dict[str, Any]:
-    """The team's patients by name."""
-    rows = store.team_patients(st.team.team_id)
-    return {"team": {"team_id": st.team.team_id, "name": st.team.name},
-            "patients": [{"patient_id": c.patient_id, "name": c.patient_name} for c in rows]}
-
-
 def do_claim(sc: StaffConversation, now: datetime) -> None:
     """Make the caller the clinician handling this conversation; refused (naming them) if a colleague holds it."""
     from chalicelib.services.workflow import do_claim as claim

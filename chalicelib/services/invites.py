@@ -39,7 +39,7 @@ from chalicelib.models.conversation import ConversationItem
 from chalicelib.models.invite import InviteItem, get_invite, invite_key, new_invite
 from chalicelib.models.people import NhsNumberItem, PatientItem, UsernameItem
 from chalicelib.scopes import StaffTeam
-from chalicelib.services import agreements
+from chalicelib.services import agreements, patient_list
 from chalicelib.services.signin import SignedIn, check_patient_credentials
 
 INVITE_LIFETIME = timedelta(days=7)
@@ -114,6 +114,7 @@ def _invite_new(st: StaffTeam, now: datetime, invitee: _Invitee) -> InviteResult
             tx.save(people_store.nhs_number_claim(st.actor.trust_id, invitee.number, patient.patient_id),
                     condition=NhsNumberItem.pk.does_not_exist())
         tx.save(invite, condition=InviteItem.pk.does_not_exist())
+        _note_invite(tx, now, st, patient.patient_id, invitee, invite, registered=False)
         tx.save(audit_event(now, AuditEventType.PATIENT_INVITED, st.actor, team_id=st.team.team_id,
                             patient_id=patient.patient_id, detail={"purpose": "join"}))
     return InviteResult(format_invite_code(code), invite.valid_until, patient.patient_id, invitee.name)
@@ -139,9 +140,18 @@ def _invite_existing(st: StaffTeam, now: datetime, invitee: _Invitee, patient: P
                 "invite": code_hash(code), "valid_until": invite.valid_until.isoformat(),
                 "by": st.actor.id}}
             tx.update(patient, actions=[PatientItem.invitations.set(invitations)])
+        _note_invite(tx, now, st, patient.patient_id, invitee, invite, registered=True)
         tx.save(audit_event(now, AuditEventType.PATIENT_INVITED, st.actor, team_id=st.team.team_id,
                             patient_id=patient.patient_id, detail={"purpose": purpose}))
     return InviteResult(format_invite_code(code), invite.valid_until, patient.patient_id, invitee.name)
+
+
+def _note_invite(tx: db.Transaction, now: datetime, st: StaffTeam, patient_id: str, invitee: _Invitee,
+                 invite: InviteItem, *, registered: bool) -> None:
+    """The team's patient list shows the invited patient as the clinician typed them (services.patient_list)."""
+    patient_list.note_invite(tx, now, st, patient_id, given_name=invitee.given, family_name=invitee.family,
+                             date_of_birth=invitee.dob, nhs_number=invitee.number, valid_until=invite.valid_until,
+                             registered=registered)
 
 
 # --- the young person's side -----------------------------------------------------------------------
@@ -203,7 +213,8 @@ def _joining(now: datetime, patient: PatientItem, team_id: str,
     teams = {**(patient.teams or {}), team_id: now.isoformat()}
     conversation = conversation_store.new_conversation(team_id, patient.patient_id, patient_name=patient.display_name,
                                                        family_name=patient.family_name,
-                                                       given_name=patient.given_name, now=now)
+                                                       given_name=patient.given_name, now=now,
+                                                       date_of_birth=patient.date_of_birth, nhs_number=patient.nhs_number)
     if agreement_version is not None:  # safety: the team's agreement, accepted on the join page (services.agreements)
         agreements.stamp(conversation, agreement_version, now)
     return teams, conversation
@@ -250,6 +261,7 @@ def do_accept_invite(now: datetime, checked: CheckedInvite, *, username: object,
             ], condition=PatientItem.password_hash.does_not_exist() & (PatientItem.teams == (patient.teams or {})),
                 label="patient")
             tx.save(conversation, condition=ConversationItem.pk.does_not_exist(), label="conversation")
+            patient_list.note_joined(tx, invite.team_id, patient.patient_id)
             tx.save(session, label="session")
             tx.save(audit_event(now, AuditEventType.INVITE_ACCEPTED,
                                 Someone("patient", patient.patient_id, patient.trust_id), team_id=invite.team_id,
@@ -298,6 +310,7 @@ def _add_team(now: datetime, patient: PatientItem, invite: InviteItem, agreement
                 agreed = agreements.accept_actions(agreement_version, now) if agreement_version is not None else []
                 tx.update(earlier, actions=[*conversation_store.update_actions(earlier, rules.rejoin()), *agreed],
                           condition=conversation_store.unchanged_since_loaded(earlier), label="conversation")
+            patient_list.note_joined(tx, invite.team_id, patient.patient_id)
             tx.save(audit_event(now, AuditEventType.INVITE_ACCEPTED,
                                 Someone("patient", patient.patient_id, patient.trust_id), team_id=invite.team_id,
                                 detail={"purpose": invite.purpose}), label="audit")
@@ -327,4 +340,5 @@ def do_answer_invitation(now: datetime, actor: Actor, team_id: str, *, accept: b
     with db.committed() as tx:
         tx.update(invite, actions=[InviteItem.used_at.set(now)])
         tx.update(patient, actions=[PatientItem.invitations.set(invitations)])
+        patient_list.note_declined(tx, team_id, patient.patient_id)
         tx.save(audit_event(now, AuditEventType.INVITATION_DECLINED, actor, team_id=team_id))

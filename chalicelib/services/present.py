@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, Protocol
 
 from chalicelib.domain.availability import Status, reply_by, status_at
 from chalicelib.domain.conversation import STATUS_LABELS, status_of
+from chalicelib.domain.patient_list import date_of_birth_text, nhs_number_text
 from chalicelib.domain.policy import TeamPolicy, when_text
 from chalicelib.domain.red_flags import label as red_flag_label
 from chalicelib.domain.safety import EMERGENCY_ROUTES
@@ -124,6 +125,8 @@ def conversation_summary(conv: ConversationItem, now: datetime, policy: TeamPoli
         "team_id": conv.team_id,
         "patient_id": conv.patient_id,
         "patient_name": conv.patient_name,
+        "date_of_birth_text": date_of_birth_text(conv.date_of_birth),
+        "nhs_number_text": nhs_number_text(conv.nhs_number),
         "waiting": conv.waiting_since is not None,
         "empty": not conv.message_count,
         "waiting_since": iso(conv.waiting_since),

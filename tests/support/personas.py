@@ -118,6 +118,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int, int]] =
     ("POST", "/api/patient/teams/{team_id}/agreement"):                           (401, 200, 200, 403, 403, 403, 403, 403),
     # --- JSON API: staff of team X
     ("GET",  "/api/staff/teams/{team_id}/inbox"):                                 (401, 403, 403, 200, 200, 404, 404, 404),
+    ("GET",  "/api/staff/teams/{team_id}/patients"):                              (401, 403, 403, 200, 200, 404, 404, 404),
     ("GET",  "/api/staff/teams/{team_id}/conversations/{patient_id}/messages"):   (401, 403, 403, 200, 200, 404, 404, 404),
     ("POST", "/api/staff/teams/{team_id}/conversations/{patient_id}/messages"):   (401, 403, 403, 201, 201, 404, 404, 404),
     ("POST", "/api/staff/teams/{team_id}/invites"):                               (401, 403, 403, 201, 201, 404, 404, 404),

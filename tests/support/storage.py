@@ -8,8 +8,8 @@ Three kinds of reader:
 
 * items by what they are: :func:`conversation`, :func:`messages`, :func:`guard`, :func:`team`,
   :func:`member`, :func:`staff`, :func:`patient`, :func:`session`, :func:`subscription`,
-  :func:`invite`... (``None`` when absent) and lists: :func:`sessions_of`, :func:`subscriptions`,
-  :func:`invites`, :func:`rate_counters`;
+  :func:`invite`, :func:`invited_row`... (``None`` when absent) and lists: :func:`sessions_of`,
+  :func:`subscriptions`, :func:`invites`, :func:`rate_counters`, :func:`patient_list_rows`;
 * counts and owners, for "nothing was created": :func:`items_in_conversation`, :func:`items_in_team`,
   :func:`username_owner`, :func:`nhs_number_owner`; and :func:`everything_stored`, for "this secret
   appears nowhere";
@@ -34,6 +34,7 @@ from chalicelib.models.audit import AuditEvent
 from chalicelib.models.base import AuditItem, MainItem
 from chalicelib.models.conversation import ClientMessageItem, ConversationItem, MessageItem
 from chalicelib.models.invite import InviteItem, get_invite
+from chalicelib.models.patient_list import InviteeItem
 from chalicelib.models.people import (
     PatientItem,
     StaffItem,
@@ -159,6 +160,18 @@ def username_owner(username: str) -> str | None:
     return link.patient_id if isinstance(link, UsernameItem) else None
 
 
+def invited_row(team_id: str, patient_id: str) -> InviteeItem | None:
+    """The patient list's row for a patient invited to a team who has not joined it."""
+    found: InviteeItem | None = db.get(keys.team_invitee(team_id, patient_id), InviteeItem)
+    return found
+
+
+def patient_list_rows(team_id: str) -> list[ConversationItem | InviteeItem]:
+    """Every row of a team's patient list (joined, invited, discharged), by name: the whole index, for tests."""
+    return [row for row in MainItem.by_gsi3.query(keys.team_patients(team_id))
+            if isinstance(row, ConversationItem | InviteeItem)]
+
+
 # --- sign-in, invites, devices ---------------------------------------------------------------------------
 
 
@@ -278,10 +291,10 @@ def raw_item(endpoint: str, key: tuple[str, str]) -> dict[str, Any]:
 
 
 def team_conversations(team_id: str) -> list[ConversationItem]:
-    """Every conversation of a team (by patient name)."""
-    from chalicelib.models.conversation import team_patients
+    """Every conversation of a team (by patient name; the list's invited rows left out)."""
+    from chalicelib.models.patient_list import whole_list
 
-    return team_patients(team_id)
+    return [row for row in whole_list(team_id) if isinstance(row, ConversationItem)]
 
 
 # --- workload counters -----------------------------------------------------------------------------------
