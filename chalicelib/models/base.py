@@ -81,6 +81,28 @@ class Gsi4(GlobalSecondaryIndex["MainItem"]):
     gsi4sk = UnicodeAttribute(range_key=True)
 
 
+class Gsi9(GlobalSecondaryIndex["MainItem"]):
+    """Sparse: a team's conversations with messages not yet filed to the record, oldest first; exports to make."""
+
+    class Meta:
+        index_name = "gsi9"
+        projection = AllProjection()
+
+    gsi9pk = UnicodeAttribute(hash_key=True)
+    gsi9sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi10(GlobalSecondaryIndex["MainItem"]):
+    """Sparse: a team's conversations that may hold data past retention, by last activity (the retention job)."""
+
+    class Meta:
+        index_name = "gsi10"
+        projection = AllProjection()
+
+    gsi10pk = UnicodeAttribute(hash_key=True)
+    gsi10sk = UnicodeAttribute(range_key=True)
+
+
 class MainItem(Model):
     """Every item in the main table: a partition key, a sort key and a kind."""
 
@@ -99,6 +121,10 @@ class MainItem(Model):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
+    gsi9pk = UnicodeAttribute(null=True)
+    gsi9sk = UnicodeAttribute(null=True)
+    gsi10pk = UnicodeAttribute(null=True)
+    gsi10sk = UnicodeAttribute(null=True)
     #: DynamoDB TTL deletes items some time after this; code never relies on that and checks it.
     expires_at = TTLAttribute(null=True)
 
@@ -106,6 +132,8 @@ class MainItem(Model):
     by_gsi2 = Gsi2()
     by_gsi3 = Gsi3()
     by_gsi4 = Gsi4()
+    by_gsi9 = Gsi9()
+    by_gsi10 = Gsi10()
 
     @property
     def key(self) -> tuple[str, str]:

@@ -216,7 +216,7 @@ def committed() -> Iterator[Transaction]:
 
 def _register_kinds() -> None:
     """Import every item kind, so a BatchGetItem can turn any ``kind`` it meets into its class."""
-    from chalicelib.models import conversation, invite, people, push, ratelimit, session, team  # noqa: F401
+    from chalicelib.models import conversation, invite, people, push, ratelimit, records, session, team  # noqa: F401
 
 
 def batch_get(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], MainItem]:

@@ -14,6 +14,8 @@ CONVERSATION_SK = "~CONV"
 MESSAGE_PREFIX = "MSG#"
 CLIENT_ID_PREFIX = "CMID#"
 TEAM_MEMBER_PREFIX = "STAFF#"
+#: Exports of a conversation to the clinical record; they sort before the messages (``E`` < ``M``).
+EXPORT_PREFIX = "EXPORT#"
 
 
 def iso(at: datetime) -> str:
@@ -114,6 +116,26 @@ def known_device(device_hash: str) -> tuple[str, str]:
     return f"KNOWNDEV#{device_hash}", META
 
 
+def export(team_id: str, patient_id: str, filed_at: datetime, export_id: str) -> tuple[str, str]:
+    """An export of a conversation to the clinical record, in the conversation's partition, oldest first."""
+    return conversation_pk(team_id, patient_id), f"{EXPORT_PREFIX}{iso(filed_at)}#{export_id}"
+
+
+def message_upto(at: datetime) -> str:
+    """The message sort key bound that takes in every message stamped at or before ``at``."""
+    return f"{MESSAGE_PREFIX}{iso(at)}#~"
+
+
+def message_from(at: datetime) -> str:
+    """The message sort key bound that takes in every message stamped at or after ``at``."""
+    return f"{MESSAGE_PREFIX}{iso(at)}#"
+
+
+def job_checkpoint(name: str) -> tuple[str, str]:
+    """Where a resumable scheduled job keeps its place between runs."""
+    return f"JOB#{name}", META
+
+
 # --- secondary index partitions -------------------------------------------------------------
 
 ALL_TRUSTS = "TRUSTS"  # gsi1 partition listing every Trust (for jobs that walk all teams)
@@ -149,6 +171,20 @@ def team_patients(team_id: str) -> str:
     return f"PATIENTS#{team_id}"
 
 
+def team_unfiled(team_id: str) -> str:
+    """gsi9 partition: a team's conversations holding messages not yet filed to the record."""
+    return f"UNFILED#{team_id}"
+
+
+#: gsi9 partition of exports whose transcript and bundle are still to be made (large ones are made by a job).
+EXPORTS_PENDING = "EXPORTS#PENDING"
+
+
+def team_retention(team_id: str) -> str:
+    """gsi10 partition: a team's conversations that may hold data past retention, by last activity."""
+    return f"RETAIN#{team_id}"
+
+
 # --- secondary index sort keys ---------------------------------------------------------------------
 
 
@@ -168,6 +204,21 @@ def due_sk(reply_by: datetime, patient_id: str) -> str:
 def due_upto(now: datetime) -> str:
     """The gsi2 sort key bound that takes in every reply-by at or before ``now`` ("~" sorts after "#<id>")."""
     return f"{iso(now)}~"
+
+
+def unfiled_sk(unfiled_since: datetime, patient_id: str) -> str:
+    """gsi9 (unfiled) order: by when the oldest unfiled message was stamped, oldest first."""
+    return f"{iso(unfiled_since)}#{patient_id}"
+
+
+def retention_sk(last_activity: datetime, patient_id: str) -> str:
+    """gsi10 (retention) order: by last activity, oldest first."""
+    return f"{iso(last_activity)}#{patient_id}"
+
+
+def pending_export_sk(filed_at: datetime, export_id: str) -> str:
+    """gsi9 order of exports still to be made: oldest first."""
+    return f"{iso(filed_at)}#{export_id}"
 
 
 def by_name_sk(family: str, given: str, item_id: str) -> str:
