@@ -3,7 +3,7 @@
 from chalice import Chalice
 
 from chalicelib import logs
-from chalicelib.api import account, admin, inbox, jobs, join, meta, patient, push, pwa, team_settings
+from chalicelib.api import account, admin, inbox, jobs, join, meta, patient, push, pwa, records, team_settings
 from chalicelib.settings import get_settings
 
 logs.configure(get_settings().log_level)
@@ -12,6 +12,8 @@ logs.configure(get_settings().log_level)
 # propagation) and silently drop every request line; chalicelib.logs owns logging instead.
 app = Chalice(app_name="teamline", configure_logs=False)
 app.api.binary_types.extend(pwa.BINARY_TYPES)
+app.api.binary_types.extend(records.BINARY_TYPES)
 
-for blueprint in (pwa.bp, meta.bp, account.bp, join.bp, patient.bp, inbox.bp, team_settings.bp, admin.bp, push.bp, jobs.bp):
+for blueprint in (pwa.bp, meta.bp, account.bp, join.bp, patient.bp, inbox.bp, team_settings.bp, admin.bp, push.bp, jobs.bp,
+                  records.bp):
     app.register_blueprint(blueprint)

@@ -48,3 +48,14 @@ class StaffConversation(NamedTuple):
     team: TeamItem
     role: str
     conversation: ConversationItem
+
+
+class StaffRecord(NamedTuple):
+    """A conversation in one of the caller's teams, with its patient's record and (when a URL names one) an export."""
+
+    actor: Actor
+    team: TeamItem
+    role: str
+    conversation: ConversationItem
+    patient: MainItem  # a models.people.PatientItem
+    export: MainItem | None  # a models.records.ExportItem

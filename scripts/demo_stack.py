@@ -98,6 +98,7 @@ def stage_environment(endpoint: str, clock: str = DEFAULT_CLOCK) -> dict[str, st
     return {
         **push_environment(),
         "TEAMLINE_DYNAMODB_ENDPOINT": endpoint,
+        "TEAMLINE_S3_ENDPOINT": endpoint,  # the same moto server holds the export bucket
         "TEAMLINE_STAGE": "test",
         "TEAMLINE_PASSWORD_PROFILE": "cheapest",
         "TEAMLINE_CLOCK_OVERRIDE": clock,

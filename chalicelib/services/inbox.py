@@ -49,7 +49,8 @@ def inbox_view(st: StaffTeam, now: datetime, *, view: str | None = None, cursor:
         if st.role == "lead" and overdue_count > 0 and not cursor:
             overdue_first = store.due(st.team.team_id, now, limit=OVERDUE_FIRST_LIMIT)  # the lead sees these first
     return {
-        "team": {"team_id": st.team.team_id, "name": st.team.name, "status": present.team_status(st.team, now)},
+        "team": {"team_id": st.team.team_id, "name": st.team.name, "status": present.team_status(st.team, now),
+                 "unfiled_count": int(st.team.unfiled_count or 0)},
         "role": st.role,
         "view": view,
         "views": VIEWS,

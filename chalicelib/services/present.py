@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
 from chalicelib.domain.availability import Status, reply_by, status_at
+from chalicelib.domain.filing import as_ranges, is_filed
 from chalicelib.domain.policy import TeamPolicy, when_text
 from chalicelib.domain.safety import EMERGENCY_ROUTES
 from chalicelib.models import keys
@@ -99,6 +100,8 @@ def message(item: MessageItem, conversation: ThreadMarks, *, viewer: str, policy
         "read": read,
         "automatic": item.sender_kind == "auto",
         "auto_kind": item.auto_kind,
+        # Filed to the clinical record (the conversation's filed ranges; domain.filing).
+        "filed": is_filed(item.sk, as_ranges(getattr(conversation, "filed_ranges", None))),
     }
     owed = conversation.waiting_since is not None and item.sent_at >= conversation.waiting_since
     if item.reply_by and item.sender_kind == "patient" and owed:
