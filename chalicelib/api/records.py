@@ -74,13 +74,14 @@ def _download(req: RequestContext, team_id: str, patient_id: str, export_id: str
     return Raw(body, found.content_type, headers={"Content-Disposition": f'attachment; filename="{found.filename}"'})
 
 
-@route(bp, RECORD + "/{export_id}/transcript.pdf", auth="staff", summary="An export's transcript as PDF (audited)")
+@route(bp, RECORD + "/{export_id}/transcript.pdf", auth="staff", summary="An export's transcript as PDF (audited)",
+       tags=("download",))
 def export_pdf(req: RequestContext, team_id: str, patient_id: str, export_id: str) -> Raw:
     return _download(req, team_id, patient_id, export_id, "pdf")
 
 
 @route(bp, RECORD + "/{export_id}/bundle.json", auth="staff",
-       summary="An export as a FHIR R4 Bundle of Communication resources (audited)")
+       summary="An export as a FHIR R4 Bundle of Communication resources (audited)", tags=("download",))
 def export_bundle(req: RequestContext, team_id: str, patient_id: str, export_id: str) -> Raw:
     return _download(req, team_id, patient_id, export_id, "json")
 

@@ -197,7 +197,7 @@ class _Writer:
         self.pdf.set_font("body", style, size)
 
     def has_glyph(self, codepoint: int) -> bool:
-        return codepoint in self.pdf.current_font.cmap
+        return codepoint in getattr(self.pdf.current_font, "cmap", {})
 
     def width(self, word: str) -> float:
         key = (self.style, self.size, word)

@@ -17,6 +17,7 @@ the embedded moto server, spoken to over the S3 wire protocol exactly as in AWS.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -91,11 +92,9 @@ def create_bucket() -> None:
     """Create the export bucket as the stage's infrastructure does: encrypted, private (local and test stages)."""
     settings = get_settings()
     s3 = _s3()
-    try:
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(Bucket=settings.export_bucket,
                          CreateBucketConfiguration={"LocationConstraint": settings.region})
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
     s3.put_bucket_encryption(Bucket=settings.export_bucket, ServerSideEncryptionConfiguration={
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
     s3.put_public_access_block(Bucket=settings.export_bucket, PublicAccessBlockConfiguration={

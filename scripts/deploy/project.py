@@ -48,6 +48,7 @@ def environment(settings: StageSettings, outputs: dict[str, str], vapid_public_k
         "TEAMLINE_AUDIT_TABLE": outputs["AuditTableName"],
         "TEAMLINE_MAIN_STREAM_ARN": outputs["MainTableStreamArn"],
         "TEAMLINE_EXPORT_BUCKET": outputs["ExportBucketName"],
+        "TEAMLINE_EXPORT_SSE": "aws:kms" if settings.kms_key_arn else "AES256",
         "TEAMLINE_VAPID_PUBLIC_KEY": vapid_public_key,
         "TEAMLINE_VAPID_PRIVATE_KEY_PARAMETER": f"/teamline/{stage}/vapid-private-key",
         "TEAMLINE_VAPID_SUBJECT": settings.vapid_subject,

@@ -250,3 +250,52 @@ def test_pdf_bytes_are_a_pdf(api, world, pinned_clock):
     export = body_json(_file(api, world))
     body = _pdf(api, export["pdf_url"]).body
     assert io.BytesIO(body).read(5) == b"%PDF-"
+
+
+def test_the_daily_reminder_counts_conversations_left_unfiled_and_the_lead_sees_them(api, world, pinned_clock):
+    from chalicelib.api import jobs
+
+    _talk(world, pinned_clock, "Waiting to be filed")
+    assert jobs.remind_unfiled() == 0  # not yet 14 days
+    pinned_clock.set(pinned_clock.now() + timedelta(days=15))
+    assert jobs.remind_unfiled() == 1
+    assert storage.team(world.team_x).unfiled_count == 1
+    reminders = [e for e in _team_audit(world) if e.event_type == "record.unfiled_reminder"]
+    assert reminders and reminders[-1].detail["leads"] == [world.staff["lead_x"]]
+    assert "1 conversation has messages waiting to be filed" in page_text(api.get(f"/staff/teams/{world.team_x}", "lead_x"))
+    queue = page_text(api.get(f"/staff/teams/{world.team_x}/unfiled", "clinician_x"))
+    assert "Alice Patient" in queue and "Bob Patient" not in queue
+    _file(api, world)  # filing takes it off the queue and the count at once
+    assert storage.team(world.team_x).unfiled_count == 0
+    assert "Alice Patient" not in page_text(api.get(f"/staff/teams/{world.team_x}/unfiled", "clinician_x"))
+
+
+def _team_audit(world):
+    from chalicelib.models.audit import AuditEvent
+    from chalicelib.models.keys import audit_actor
+
+    return [e for e in AuditEvent.by_actor.query(audit_actor("system", None)) if e.team_id == world.team_x]
+
+
+def test_the_lead_sets_after_how_many_days_unfiled_messages_are_flagged(api, world, pinned_clock):
+    path = f"/staff/teams/{world.team_x}/unfiled"
+    assert api.post(path, "lead_x", form={"days": "3"}).status_code == 303
+    assert storage.team(world.team_x).unfiled_after_days == 3
+    refused = api.post(path, "lead_x", form={"days": "0"})
+    assert refused.status_code == 400 and "Choose between 1 and 90 days" in page_text(refused)
+    assert api.post(path, "clinician_x", form={"days": "5"}).status_code == 403
+    assert storage.team(world.team_x).unfiled_after_days == 3
+    changed = [e for e in storage.audit_by_staff(world.staff["lead_x"]) if e.event_type == "team.unfiled_setting_changed"]
+    assert [e.detail["days"] for e in changed] == [3]
+
+
+def test_the_trust_admin_sets_retention_within_the_codes_minimum(api, world):
+    assert api.post("/admin/retention", "admin", form={"years": "10"}).status_code == 303
+    too_short = api.post("/admin/retention", "admin", form={"years": "5"})
+    assert too_short.status_code == 400 and "at least 8" in page_text(too_short)
+    from chalicelib.models.team import get_trust
+
+    assert get_trust(world.trust_id).retention_years == 10
+    assert "10 years" in page_text(api.get("/admin/retention", "admin"))
+    changed = [e for e in storage.audit_by_staff(world.staff["admin"]) if e.event_type == "trust.retention_changed"]
+    assert [(e.detail["years"], e.detail["was"]) for e in changed] == [(10, 8)]

@@ -73,6 +73,17 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
     ("POST", "/staff/teams/{team_id}/settings/pause"):                            (303, 403, 403, 403, 400, 404, 404),
     ("POST", "/staff/teams/{team_id}/settings/resume"):                           (303, 403, 403, 403, 303, 404, 404),
     ("POST", "/staff/teams/{team_id}/settings/auto-replies"):                     (303, 403, 403, 403, 303, 404, 404),
+    # --- filing to the record (the matrix's world has one export of patient A's conversation; the census's own
+    # messages and replies are what the POSTs file)
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/record"):              (302, 403, 403, 200, 200, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/record"):              (303, 403, 403, 303, 303, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/record/{export_id}"):  (302, 403, 403, 200, 200, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/record/{export_id}/transcript.pdf"): (302, 403, 403, 200, 200, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/record/{export_id}/bundle.json"):    (302, 403, 403, 200, 200, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/unfiled"):                                   (302, 403, 403, 200, 200, 404, 404),
+    ("POST", "/staff/teams/{team_id}/unfiled"):                                   (303, 403, 403, 403, 303, 404, 404),
+    ("GET",  "/admin/retention"):                                                 (302, 403, 403, 403, 403, 403, 200),
+    ("POST", "/admin/retention"):                                                 (303, 403, 403, 403, 403, 403, 303),
     # --- Trust admin
     ("GET",  "/admin"):                                                           (302, 403, 403, 403, 403, 403, 200),
     ("GET",  "/admin/audit"):                                                     (302, 403, 403, 403, 403, 403, 200),
@@ -105,5 +116,6 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
     ("POST", "/api/staff/teams/{team_id}/policy"):                                (401, 403, 403, 403, 200, 404, 404),
     ("POST", "/api/staff/teams/{team_id}/away"):                                  (401, 403, 403, 400, 400, 404, 404),
     ("POST", "/api/staff/teams/{team_id}/away/clear"):                            (401, 403, 403, 400, 400, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/conversations/{patient_id}/record"):     (401, 403, 403, 201, 201, 404, 404),
 }
 # fmt: on
