@@ -7,32 +7,19 @@ Import it only after the environment names the DynamoDB to use: it imports ``cha
 from __future__ import annotations
 
 import io
-from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import filing
-from chalicelib.models import conversation as conversation_store
 from chalicelib.models import export_files
 from chalicelib.models.conversation import ConversationItem, MessageItem
-from chalicelib.models.people import get_patient, get_staff
-from chalicelib.models.team import get_team
-from chalicelib.scopes import StaffRecord
-from scripts.demo_data import actor_for, required
-from scripts.world import World
+from scripts.world import staff_record
+
+__all__ = ["all_export_keys", "export_object", "export_objects", "is_filed", "pdf_text", "staff_record"]
 
 
 def is_filed(conv: ConversationItem, message: MessageItem) -> bool:
     """Whether the conversation counts the message as filed to the record."""
     return filing.is_filed(message.sk, filing.as_ranges(conv.filed_ranges))
-
-
-def staff_record(world: World, persona: str, patient: str, now: datetime, team_id: str | None = None) -> StaffRecord:
-    """What the filing service is handed for a clinician and a patient's conversation, loaded now."""
-    team_id = team_id or world.team_x
-    staff = required(get_staff(world.staff[persona]))
-    conv = required(conversation_store.load(team_id, world.patients[patient]))
-    return StaffRecord(actor_for(staff, now), required(get_team(team_id)), staff.team_roles[team_id], conv,
-                       required(get_patient(world.patients[patient])), None)
 
 
 def export_objects(trust_id: str, team_id: str, patient_id: str, export_id: str) -> dict[str, dict[str, Any]]:
