@@ -235,6 +235,9 @@ def main() -> int:
         results.update({k: round(v, 3) for k, v in measure_fanout(1000).items()})
     except ImportError:  # pragma: no cover - the push layer is part of the product; this is belt and braces
         pass
+    from scripts.bench_records import measure as measure_records
+
+    results.update(measure_records())
     from scripts.bench_deploy import measure as measure_deploy
 
     results.update(measure_deploy())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+import warnings
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
@@ -170,7 +171,9 @@ class _Writer:
     """Places wrapped lines on A4 pages, numbering them "Page n of N"."""
 
     def __init__(self, title: str) -> None:
-        from fpdf import FPDF  # imported only when a PDF is made: ~0.3 s, and never on other routes
+        with warnings.catch_warnings():  # the Lambda package leaves Pillow out: transcripts have no images
+            warnings.filterwarnings("ignore", message="Pillow could not be imported")
+            from fpdf import FPDF  # imported only when a PDF is made: ~0.3 s, and never on other routes
 
         class _Pdf(FPDF):  # type: ignore[misc]
             def footer(self) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
@@ -104,12 +104,29 @@ def exports_of(team_id: str, patient_id: str) -> list[ExportItem]:
                 if isinstance(e, ExportItem)]
 
 
-def guards_of(team_id: str, patient_id: str) -> list[ClientMessageItem]:
-    """A conversation's idempotency guards (one Query in its partition)."""
-    pk = keys.conversation_pk(team_id, patient_id)
+class Partition(NamedTuple):
+    """Everything of a conversation the retention job weighs: its messages, exports and guards, each oldest first."""
+
+    messages: list[MessageItem]
+    exports: list[ExportItem]
+    guards: list[ClientMessageItem]
+
+
+def partition(team_id: str, patient_id: str) -> Partition:
+    """A conversation's whole partition, sorted by kind (one paged Query, rather than one per kind)."""
+    from chalicelib.models.db import _register_kinds
+
+    _register_kinds()
+    found = Partition([], [], [])
     with storage():
-        return [g for g in ClientMessageItem.query(pk, ClientMessageItem.sk.startswith(keys.CLIENT_ID_PREFIX))
-                if isinstance(g, ClientMessageItem)]
+        for item in MainItem.query(keys.conversation_pk(team_id, patient_id)):
+            if type(item) is MessageItem:
+                found.messages.append(item)
+            elif isinstance(item, ExportItem):
+                found.exports.append(item)
+            elif isinstance(item, ClientMessageItem):
+                found.guards.append(item)
+    return found
 
 
 def get_export(team_id: str, patient_id: str, export_id: str) -> ExportItem | None:

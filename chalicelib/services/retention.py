@@ -94,15 +94,15 @@ def process(conv: ConversationItem, trust_id: str, born: date | None, years: int
     if retention.keep_until(conv.last_activity_at, born, years) > now:
         return "kept"
     ranges = filing.as_ranges(conv.filed_ranges)
-    messages = store.all_messages(conv.team_id, conv.patient_id)
+    held = store.partition(conv.team_id, conv.patient_id)
+    messages, exports = held.messages, held.exports
     filed = [m for m in messages if filing.is_filed(m.sk, ranges)]
     unfiled = [m for m in messages if not filing.is_filed(m.sk, ranges)]
-    exports = store.exports_of(conv.team_id, conv.patient_id)
     last_deleted = bool(messages) and messages[-1] in filed
     if not _claim(conv, trust_id, now, filed, unfiled, exports, last_deleted):
         return "changed"
     deleted = {m.sk for m in filed}
-    guards = [g for g in store.guards_of(conv.team_id, conv.patient_id) if g.message_sk in deleted]
+    guards = [g for g in held.guards if g.message_sk in deleted]
     doomed: list[MainItem] = [*filed, *guards, *exports]
     for chunk in store.iterate(doomed, 25):
         store.delete_items(chunk)
