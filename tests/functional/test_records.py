@@ -299,3 +299,17 @@ def test_the_trust_admin_sets_retention_within_the_codes_minimum(api, world):
     assert "10 years" in page_text(api.get("/admin/retention", "admin"))
     changed = [e for e in storage.audit_by_staff(world.staff["admin"]) if e.event_type == "trust.retention_changed"]
     assert [(e.detail["years"], e.detail["was"]) for e in changed] == [(10, 8)]
+
+
+def test_the_records_libraries_load_only_when_an_export_is_made():
+    """Cold start: importing the app (what every route pays) loads neither FHIR, PDF nor S3 code."""
+    import subprocess
+    import sys
+
+    code = ("import sys, app\n"
+            "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'fhir', 'fhir_core', 'fpdf', 'fontTools', 'PIL',"
+            " 'boto3', 'pypdf'})\n"
+            "print(heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={**__import__("os").environ, "TEAMLINE_STAGE": "test"})
+    assert result.stdout.strip() == "[]"
