@@ -17,6 +17,7 @@ from chalicelib.api import (
     patients,
     push,
     pwa,
+    records,
     rota,
     safety,
     safety_staff,
@@ -31,8 +32,10 @@ logs.configure(get_settings().log_level)
 # propagation) and silently drop every request line; chalicelib.logs owns logging instead.
 app = Chalice(app_name="teamline", configure_logs=False)
 app.api.binary_types.extend(pwa.BINARY_TYPES)
+app.api.binary_types.extend(records.BINARY_TYPES)
 
 for blueprint in (pwa.bp, meta.bp, account.bp, join.bp, patient.bp, inbox.bp, team_settings.bp, admin.bp, push.bp, jobs.bp,
-                  dashboard.bp, admin_staff.bp, audit.bp, workflow.bp, rota.bp, safety.bp, safety_staff.bp):
+                  dashboard.bp, admin_staff.bp, audit.bp, workflow.bp, rota.bp, safety.bp, safety_staff.bp,
+                  records.bp):
     app.register_blueprint(blueprint)
 app.register_blueprint(patients.bp)

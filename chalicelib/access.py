@@ -23,12 +23,20 @@ from chalicelib.models.conversation import ConversationItem
 from chalicelib.models.people import StaffItem
 from chalicelib.models.push import PushRefItem
 from chalicelib.models.team import TeamItem
-from chalicelib.scopes import Loaded, PatientConversation, StaffConversation, StaffTeam, TrustStaff, TrustTeam
+from chalicelib.scopes import (
+    Loaded,
+    PatientConversation,
+    StaffConversation,
+    StaffRecord,
+    StaffTeam,
+    TrustStaff,
+    TrustTeam,
+)
 
 __all__ = ["Loaded", "PatientConversation", "PushTarget", "StaffConversation", "StaffTeam", "access_actor",
            "access_audit_reader", "access_patient", "access_patient_conversation", "access_push_target", "access_staff",
-           "access_staff_conversation", "access_staff_team", "access_trust_admin", "access_trust_staff",
-           "access_trust_team"]
+           "access_staff_conversation", "access_staff_record", "access_staff_team", "access_trust_admin",
+           "access_trust_staff", "access_trust_team"]
 
 
 def _load(req: Caller, *extra: tuple[str, str]) -> Loaded:
@@ -142,6 +150,25 @@ def access_staff_conversation(req: Caller, team_id: str, patient_id: str, *extra
     if not isinstance(conversation, ConversationItem):
         raise NotFound("We could not find that conversation.")
     return StaffConversation(st.actor, st.team, st.role, conversation, st.items)
+
+
+def access_staff_record(req: Caller, team_id: str, patient_id: str, export_id: str | None = None) -> StaffRecord:
+    """A conversation of the caller's team with its patient (and one of its exports), in the same BatchGetItem."""
+    from chalicelib.models.people import PatientItem
+    from chalicelib.models.records import ExportItem, check_export_id, export_key
+
+    conv_key, patient_key = keys.conversation(team_id, patient_id), keys.patient(patient_id)
+    wanted = [conv_key, patient_key]
+    if export_id is not None:
+        wanted.append(export_key(team_id, patient_id, check_export_id(export_id)))
+    st = access_staff_team(req, team_id, *wanted)
+    conversation, patient = st.items.get(conv_key), st.items.get(patient_key)
+    if not isinstance(conversation, ConversationItem) or not isinstance(patient, PatientItem):
+        raise NotFound("We could not find that conversation.")
+    export = st.items.get(wanted[2]) if export_id is not None else None
+    if export_id is not None and not isinstance(export, ExportItem):
+        raise NotFound("We could not find that export.")
+    return StaffRecord(st.actor, st.team, st.role, conversation, patient, export)
 
 
 class PushTarget(NamedTuple):

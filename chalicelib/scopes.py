@@ -67,3 +67,14 @@ class TrustTeam(NamedTuple):
 
     actor: Actor
     team: TeamItem
+
+
+class StaffRecord(NamedTuple):
+    """A conversation in one of the caller's teams, with its patient's record and (when a URL names one) an export."""
+
+    actor: Actor
+    team: TeamItem
+    role: str
+    conversation: ConversationItem
+    patient: MainItem  # a models.people.PatientItem
+    export: MainItem | None  # a models.records.ExportItem

@@ -67,6 +67,14 @@ class Settings:
     #: How long one DynamoDB attempt may wait for an answer. DynamoDB answers in milliseconds; a test
     #: tier whose embedded moto server is shared by many processes on a small machine may need more.
     dynamodb_read_timeout_seconds: float = 2.0
+    #: The S3 bucket exports to the clinical record are written to (encrypted, private; see docs/records.md).
+    export_bucket: str = ""
+    #: Server-side encryption exports are written with: AES256 (SSE-S3), or aws:kms where the stage has a KMS key.
+    export_sse: str = "AES256"
+    #: Where S3 is: unset in AWS; the embedded moto server under `make run` and the wire/browser tiers.
+    s3_endpoint: str | None = None
+    #: How long an audit row is kept (DynamoDB TTL on the audit table), in days.
+    audit_retention_days: int = 8 * 366
 
     @property
     def deployed(self) -> bool:
@@ -121,6 +129,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         request_deadline_seconds=_deadline(get("TEAMLINE_REQUEST_DEADLINE_SECONDS")),
         dynamodb_read_timeout_seconds=_read_timeout(get("TEAMLINE_DYNAMODB_READ_TIMEOUT_SECONDS"), stage),
         push_hosts=push_hosts or DEFAULT_PUSH_HOSTS,
+        export_bucket=get("TEAMLINE_EXPORT_BUCKET", f"teamline-{stage}-exports") or "",
+        export_sse=_export_sse(get("TEAMLINE_EXPORT_SSE", "AES256") or "AES256"),
+        s3_endpoint=get("TEAMLINE_S3_ENDPOINT"),
+        audit_retention_days=_audit_days(get("TEAMLINE_AUDIT_RETENTION_DAYS")),
     )
     if settings.deployed:
         problems = deployed_setting_problems(settings)
@@ -128,6 +140,21 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             raise ConfigurationError(f"Refusing to start stage {stage!r} with unsafe or placeholder settings: "
                                      + "; ".join(problems) + ". `make deploy` sets these (docs/deploy.md).")
     return settings
+
+
+def _export_sse(value: str) -> str:
+    if value not in ("AES256", "aws:kms"):
+        raise ConfigurationError("TEAMLINE_EXPORT_SSE must be AES256 or aws:kms")
+    return value
+
+
+def _audit_days(value: str | None) -> int:
+    """Audit rows are kept at least 8 years (as long as a record they describe); a stage may keep them longer."""
+    if value is None:
+        return 8 * 366
+    if not value.isdigit() or int(value) < 8 * 365:
+        raise ConfigurationError("TEAMLINE_AUDIT_RETENTION_DAYS must be a whole number of days, at least 2920 (8 years)")
+    return int(value)
 
 
 def _placeholder_host(uri: str) -> bool:
@@ -178,6 +205,8 @@ def deployed_setting_problems(settings: Settings) -> list[str]:
         problems.append("TEAMLINE_VAPID_PRIVATE_KEY_FILE is for local stages; deployed stages read the key from SSM")
     if not settings.main_stream_arn or _PLACEHOLDER_ACCOUNT in settings.main_stream_arn:
         problems.append("TEAMLINE_MAIN_STREAM_ARN must be the main table's stream, not a placeholder")
+    if settings.s3_endpoint:
+        problems.append("TEAMLINE_S3_ENDPOINT is for local stages; deployed stages use S3 itself")
     return problems
 
 

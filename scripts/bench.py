@@ -265,6 +265,9 @@ def main() -> int:
     from scripts.bench_patients import measure as measure_patients
 
     results.update(measure_patients())
+    from scripts.bench_records import measure as measure_records
+
+    results.update(measure_records())
     from scripts.bench_deploy import measure as measure_deploy
 
     results.update(measure_deploy())

@@ -98,10 +98,15 @@ def stage_environment(endpoint: str, clock: str = DEFAULT_CLOCK) -> dict[str, st
     return {
         **push_environment(),
         "TEAMLINE_DYNAMODB_ENDPOINT": endpoint,
+        "TEAMLINE_S3_ENDPOINT": endpoint,  # the same moto server holds the export bucket
         "TEAMLINE_STAGE": "test",
         "TEAMLINE_PASSWORD_PROFILE": "cheapest",
         "TEAMLINE_CLOCK_OVERRIDE": clock,
         "TEAMLINE_SECURE_COOKIES": "true",
+        # moto, unlike DynamoDB, ignores a transaction's idempotency token: if its answer to a write comes later
+        # than the read timeout on a busy machine, botocore's retry of the same transaction fails its own
+        # conditions. DynamoDB answers in milliseconds (2 s in AWS); the embedded server gets 20 s.
+        "TEAMLINE_DYNAMODB_READ_TIMEOUT_SECONDS": "20",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "eu-west-2",

@@ -143,10 +143,12 @@ class ChaliceLocal:
 
 
 def prepare_tables() -> None:
-    """Create the tables in whatever DynamoDB the environment points at (idempotent)."""
+    """Create the tables (and the export bucket) in whatever the environment points at (idempotent)."""
+    from chalicelib.models import export_files
     from chalicelib.models.base import create_tables
 
     create_tables(wait=True)
+    export_files.create_bucket()
 
 
 def demo_seeded() -> bool:

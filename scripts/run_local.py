@@ -34,6 +34,8 @@ def main() -> int:
     vapid = ensure_local_keys(key_file, os.environ.get("TEAMLINE_VAPID_SUBJECT", "mailto:teamline-local@example.nhs.uk"))
     env = local_environment({"TEAMLINE_DYNAMODB_ENDPOINT": endpoint, "TEAMLINE_VAPID_PRIVATE_KEY_FILE": key_file,
                              "TEAMLINE_VAPID_PUBLIC_KEY": vapid.public})
+    if dynamodb:  # the embedded moto server is S3 too: the export bucket lives there, spoken to over S3's protocol
+        env["TEAMLINE_S3_ENDPOINT"] = endpoint
     os.environ.update(env)
 
     from scripts import drivers

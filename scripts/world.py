@@ -18,7 +18,7 @@ from chalicelib.auth import sessions
 from chalicelib.models import conversation as conversation_store
 from chalicelib.models.people import StaffItem, get_patient, get_staff
 from chalicelib.models.team import get_team
-from chalicelib.scopes import PatientConversation, StaffConversation, StaffTeam
+from chalicelib.scopes import PatientConversation, StaffConversation, StaffRecord, StaffTeam
 from chalicelib.services import accounts, invites, sending
 from scripts.demo_data import actor_for, required
 
@@ -120,6 +120,12 @@ def staff_conversation(world: World, persona: str, team_id: str, patient: str, n
     team = required(get_team(team_id))
     conv = required(conversation_store.load(team_id, world.patients[patient]))
     return StaffConversation(actor_for(staff, now), team, staff.team_roles[team_id], conv)
+
+
+def staff_record(world: World, persona: str, patient: str, now: datetime, team_id: str | None = None) -> StaffRecord:
+    """Load a conversation with its patient as the filing service gets it."""
+    sc = staff_conversation(world, persona, team_id or world.team_x, patient, now)
+    return StaffRecord(sc.actor, sc.team, sc.role, sc.conversation, required(get_patient(world.patients[patient])), None)
 
 
 def send_as_patient(world: World, persona: str, body: str, now: datetime, *, team_id: str | None = None,

@@ -68,6 +68,30 @@ def retry_pushes() -> Any:
     return retry_due(clock.now(), send=default_send)
 
 
+@every(1, "make_exports")
+def make_exports() -> int:
+    """Make the transcripts and FHIR bundles of large exports (small ones are made when filed)."""
+    from chalicelib.services.filing import make_pending
+
+    return make_pending(clock.now())
+
+
+@every(24 * 60, "records_reminder")
+def remind_unfiled() -> int:
+    """Daily: refresh each team's unfiled count and remind the leads of teams with conversations to file."""
+    from chalicelib.services.records import run_unfiled_reminder
+
+    return run_unfiled_reminder(clock.now())
+
+
+@every(60, "retention")
+def apply_retention() -> Any:
+    """Hourly: carry on the day's retention pass from its checkpoint (a pass starts at most once a day)."""
+    from chalicelib.services.retention import run_retention
+
+    return run_retention(clock.now())
+
+
 #: Chalice needs a stream ARN when the app is loaded; `make deploy` sets TEAMLINE_MAIN_STREAM_ARN to the main
 #: table's stream (an output of the infrastructure stack) before `chalice deploy` loads the app.
 STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:eu-west-2:000000000000:table/teamline-main/stream/1970-01-01T00:00:00.000"

@@ -8,7 +8,7 @@ other questions: everything that touched one patient (``by_subject``) and everyt
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -17,6 +17,7 @@ from chalicelib.ids import new_id
 from chalicelib.models import cursor, keys
 from chalicelib.models.base import AuditItem
 from chalicelib.models.db import storage
+from chalicelib.settings import get_settings
 
 
 class AuditEventType(enum.StrEnum):
@@ -79,6 +80,13 @@ class AuditEventType(enum.StrEnum):
     MISUSE_PAUSED = "misuse.paused"
     MISUSE_STEP_ENDED = "misuse.step_ended"
     CONTENT_WARNING_CHANGED = "message.content_warning_changed"
+    RECORD_FILED = "record.filed"
+    RECORD_DOWNLOADED = "record.downloaded"
+    RECORD_DELETED = "record.deleted_past_retention"
+    RECORD_KEPT_UNFILED = "record.kept_unfiled_past_retention"
+    UNFILED_REMINDER = "record.unfiled_reminder"
+    UNFILED_SETTING_CHANGED = "team.unfiled_setting_changed"
+    RETENTION_CHANGED = "trust.retention_changed"
 
 
 class AuditEvent(AuditItem):
@@ -144,6 +152,8 @@ def audit_event(now: datetime, event_type: AuditEventType, who: Who, *, team_id:
         patient_id=patient_id,
         message_id=message_id,
         detail=detail,
+        # Audit rows have their own retention (a stage setting, 8 years or more): DynamoDB's TTL removes them.
+        expires_at=now + timedelta(days=get_settings().audit_retention_days),
     )
 
 

@@ -123,6 +123,26 @@ class Gsi8(GlobalSecondaryIndex["MainItem"]):
 
     gsi8pk = UnicodeAttribute(hash_key=True)
     gsi8sk = UnicodeAttribute(range_key=True)
+class Gsi9(GlobalSecondaryIndex["MainItem"]):
+    """Sparse: a team's conversations with messages not yet filed to the record, oldest first; exports to make."""
+
+    class Meta:
+        index_name = "gsi9"
+        projection = AllProjection()
+
+    gsi9pk = UnicodeAttribute(hash_key=True)
+    gsi9sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi10(GlobalSecondaryIndex["MainItem"]):
+    """Sparse: a team's conversations that may hold data past retention, by last activity (the retention job)."""
+
+    class Meta:
+        index_name = "gsi10"
+        projection = AllProjection()
+
+    gsi10pk = UnicodeAttribute(hash_key=True)
+    gsi10sk = UnicodeAttribute(range_key=True)
 
 
 class MainItem(Model):
@@ -151,6 +171,10 @@ class MainItem(Model):
     gsi7sk = UnicodeAttribute(null=True)
     gsi8pk = UnicodeAttribute(null=True)
     gsi8sk = UnicodeAttribute(null=True)
+    gsi9pk = UnicodeAttribute(null=True)
+    gsi9sk = UnicodeAttribute(null=True)
+    gsi10pk = UnicodeAttribute(null=True)
+    gsi10sk = UnicodeAttribute(null=True)
     #: DynamoDB TTL deletes items some time after this; code never relies on that and checks it.
     expires_at = TTLAttribute(null=True)
 
@@ -162,6 +186,8 @@ class MainItem(Model):
     by_gsi6 = Gsi6()
     by_gsi7 = Gsi7()
     by_gsi8 = Gsi8()
+    by_gsi9 = Gsi9()
+    by_gsi10 = Gsi10()
 
     @property
     def key(self) -> tuple[str, str]:

@@ -30,7 +30,7 @@ from pynamodb.attributes import (
 from chalicelib.domain.conversation import Change, ConversationState, apply, status_of, status_view
 from chalicelib.errors import ValidationError
 from chalicelib.ids import new_id
-from chalicelib.models import keys
+from chalicelib.models import keys, records_index
 from chalicelib.models.base import MainItem
 from chalicelib.models.db import batch_get, get, storage
 from chalicelib.models.safety_fields import ConversationSafetyFields, MessageSafetyFields
@@ -41,7 +41,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MESSAGE_SK = re.compile(r"^MSG#(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)#[0-9a-z]{26}$")
 
 
-class ConversationItem(ConversationSafetyFields, MainItem, discriminator="conversation"):
+class ConversationItem(ConversationSafetyFields, records_index.FilingState, MainItem, discriminator="conversation"):
     """One per patient per team: the thread's state, and the patient's membership of the team."""
 
     team_id = UnicodeAttribute()
@@ -241,7 +241,7 @@ def update_actions(conv: ConversationItem, change: Change) -> list[Any]:
     for name, amount in change.add.items():
         actions.append(getattr(ConversationItem, name).add(amount))
     actions.append(ConversationItem.revision.add(1))
-    return actions
+    return actions + records_index.index_actions(conv, change)
 
 
 def unchanged_since_loaded(conv: ConversationItem) -> Any:

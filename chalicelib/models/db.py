@@ -218,7 +218,7 @@ def committed() -> Iterator[Transaction]:
 def _register_kinds() -> None:
     """Import every item kind, so a BatchGetItem can turn any ``kind`` it meets into its class."""
     from chalicelib.models import conversation, invite, people, push, ratelimit, session, stats, team  # noqa: F401
-    for name in ("canned", "inbox", "notes", "patient_list", "rota", "safety"):  # later kinds (issues 9, 10, 15)
+    for name in ("canned", "inbox", "notes", "patient_list", "records", "rota", "safety"):  # later kinds
         importlib.import_module(f"chalicelib.models.{name}")
 
 

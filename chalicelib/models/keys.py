@@ -6,8 +6,104 @@ See docs/data-model.md for the access pattern each key serves.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+
+from chalicelib.models.index_keys import (
+    ALL_TRUSTS as ALL_TRUSTS,
+)
+from chalicelib.models.index_keys import (
+    CLOSED_MARK as CLOSED_MARK,
+)
+from chalicelib.models.index_keys import (
+    EXPORTS_PENDING as EXPORTS_PENDING,
+)
+from chalicelib.models.index_keys import (
+    OPEN_FROM as OPEN_FROM,
+)
+from chalicelib.models.index_keys import (
+    PUSH_DUE as PUSH_DUE,
+)
+from chalicelib.models.index_keys import (  # re-exported: every key is keys.<name>
+    activity_sk as activity_sk,
+)
+from chalicelib.models.index_keys import (
+    actor_sessions as actor_sessions,
+)
+from chalicelib.models.index_keys import (
+    assigned as assigned,
+)
+from chalicelib.models.index_keys import (
+    birth_prefix as birth_prefix,
+)
+from chalicelib.models.index_keys import (
+    by_name_prefix as by_name_prefix,
+)
+from chalicelib.models.index_keys import (
+    by_name_sk as by_name_sk,
+)
+from chalicelib.models.index_keys import (
+    closed_sk as closed_sk,
+)
+from chalicelib.models.index_keys import (
+    due_sk as due_sk,
+)
+from chalicelib.models.index_keys import (
+    due_upto as due_upto,
+)
+from chalicelib.models.index_keys import (
+    escalated as escalated,
+)
+from chalicelib.models.index_keys import (
+    inbox_sk as inbox_sk,
+)
+from chalicelib.models.index_keys import (
+    iso as iso,
+)
+from chalicelib.models.index_keys import (
+    name_prefix as name_prefix,
+)
+from chalicelib.models.index_keys import (
+    patient_list_index as patient_list_index,
+)
+from chalicelib.models.index_keys import (
+    pending_export_sk as pending_export_sk,
+)
+from chalicelib.models.index_keys import (
+    retention_sk as retention_sk,
+)
+from chalicelib.models.index_keys import (
+    team_due as team_due,
+)
+from chalicelib.models.index_keys import (
+    team_follow_ups as team_follow_ups,
+)
+from chalicelib.models.index_keys import (
+    team_inbox as team_inbox,
+)
+from chalicelib.models.index_keys import (
+    team_name_sk as team_name_sk,
+)
+from chalicelib.models.index_keys import (
+    team_patients as team_patients,
+)
+from chalicelib.models.index_keys import (
+    team_retention as team_retention,
+)
+from chalicelib.models.index_keys import (
+    team_unfiled as team_unfiled,
+)
+from chalicelib.models.index_keys import (
+    team_view as team_view,
+)
+from chalicelib.models.index_keys import (
+    trust_staff as trust_staff,
+)
+from chalicelib.models.index_keys import (
+    trust_teams as trust_teams,
+)
+from chalicelib.models.index_keys import (
+    unfiled_sk as unfiled_sk,
+)
 
 META = "META"  # sort key of a partition's own record (trust, team, staff, patient, session...)
 #: The conversation record sorts *after* its messages (``~`` > ``M``), so one descending Query on
@@ -16,11 +112,8 @@ CONVERSATION_SK = "~CONV"
 MESSAGE_PREFIX = "MSG#"
 CLIENT_ID_PREFIX = "CMID#"
 TEAM_MEMBER_PREFIX = "STAFF#"
-
-
-def iso(at: datetime) -> str:
-    """Render an aware instant as a fixed-width UTC ISO string that sorts lexically."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+#: Exports of a conversation to the clinical record; they sort before the messages (``E`` < ``M``).
+EXPORT_PREFIX = "EXPORT#"
 
 
 def trust(trust_id: str) -> tuple[str, str]:
@@ -171,6 +264,8 @@ def team_stats_sk(day_iso: str, part: str) -> str:
 def team_stats_range(first_iso: str, last_iso: str) -> tuple[str, str]:
     """The sort-key bounds (BETWEEN, inclusive) taking in every part of every day from ``first`` to ``last``."""
     return f"DAY#{first_iso}", f"DAY#{last_iso}#~"
+
+
 # --- safety (models/safety.py) ----------------------------------------------------------------------------
 
 SAFETY_STEP_PREFIX = "STEP#"
@@ -192,123 +287,24 @@ def team_intake(team_id: str, day: str) -> tuple[str, str]:
     return team_pk(team_id), f"INTAKE#{day}"
 
 
-# --- secondary index partitions -------------------------------------------------------------
-
-ALL_TRUSTS = "TRUSTS"  # gsi1 partition listing every Trust (for jobs that walk all teams)
-PUSH_DUE = "PUSHDUE"  # gsi2 partition of push retries waiting to be sent again
-
-
-def assigned(team_id: str, staff_id: str) -> str:
-    """gsi4 partition: the conversations one clinician holds in one team (never read across teams)."""
-    return f"ASSIGNED#{team_id}#{staff_id}"
+def export(team_id: str, patient_id: str, filed_at: datetime, export_id: str) -> tuple[str, str]:
+    """An export of a conversation to the clinical record, in the conversation's partition, oldest first."""
+    return conversation_pk(team_id, patient_id), f"{EXPORT_PREFIX}{iso(filed_at)}#{export_id}"
 
 
-def team_view(team_id: str, status: str) -> str:
-    """gsi5 partition: a team's conversations in one workflow status."""
-    return f"VIEW#{team_id}#{status}"
+def message_upto(at: datetime) -> str:
+    """The message sort key bound that takes in every message stamped at or before ``at``."""
+    return f"{MESSAGE_PREFIX}{iso(at)}#~"
 
 
-def escalated(team_id: str, staff_id: str) -> str:
-    """gsi6 partition: conversations of one team escalated to one clinician."""
-    return f"ESCALATED#{team_id}#{staff_id}"
+def message_from(at: datetime) -> str:
+    """The message sort key bound that takes in every message stamped at or after ``at``."""
+    return f"{MESSAGE_PREFIX}{iso(at)}#"
 
 
-def team_follow_ups(team_id: str) -> str:
-    """gsi2 partition (beside ``DUE#``): closed conversations with a follow-up date, by that date."""
-    return f"FOLLOWUP#{team_id}"
-
-
-def trust_teams(trust_id: str) -> str:
-    return f"TRUST#{trust_id}#TEAMS"
-
-
-def trust_staff(trust_id: str) -> str:
-    return f"TRUST#{trust_id}#STAFF"
-
-
-def team_inbox(team_id: str) -> str:
-    return f"INBOX#{team_id}"
-
-
-def actor_sessions(actor_id: str) -> str:
-    return f"SESSIONS#{actor_id}"
-
-
-def team_due(team_id: str) -> str:
-    return f"DUE#{team_id}"
-
-
-def team_patients(team_id: str) -> str:
-    return f"PATIENTS#{team_id}"
-
-
-# --- secondary index sort keys ---------------------------------------------------------------------
-
-
-def inbox_sk(waiting: bool, last_activity: datetime, patient_id: str, urgent: bool = False) -> str:
-    """gsi1 (inbox) and gsi4 (assigned) order: urgent waiting first, then waiting, then newest activity first.
-
-    Read with a descending Query, "2#..." (urgent and waiting) sorts before "1#..." (waiting) before "0#..." (answered).
-    """
-    return f"{(2 if urgent else 1) if waiting else 0}#{iso(last_activity)}#{patient_id}"
-
-
-#: gsi4 sort keys of closed conversations start with this, below every open one ("0#", "1#"): "Mine"
-#: reads only open ones by key condition, and releasing a leaver's conversations still finds them all.
-CLOSED_MARK = "-"
-OPEN_FROM = "0"
-
-
-def closed_sk(last_activity: datetime, patient_id: str) -> str:
-    return f"{CLOSED_MARK}#{iso(last_activity)}#{patient_id}"
-
-
-def due_sk(reply_by: datetime, patient_id: str) -> str:
-    """gsi2 (due) order: by reply-by, earliest first."""
-    return f"{iso(reply_by)}#{patient_id}"
-
-
-def due_upto(now: datetime) -> str:
-    """The gsi2 sort key bound that takes in every reply-by at or before ``now`` ("~" sorts after "#<id>")."""
-    return f"{iso(now)}~"
-
-
-def by_name_sk(family: str, given: str, item_id: str) -> str:
-    """Alphabetical order of people (a team's patients on gsi3, a Trust's staff on gsi1)."""
-    return f"{family.lower()}#{given.lower()}#{item_id}"
-
-
-def by_name_prefix(family: str, given: str = "") -> str:
-    """The start of ``by_name_sk`` for everyone with this family name (and a given name starting so)."""
-    return f"{family.lower()}#{given.lower()}"
-def patient_list_index(team_id: str, row_id: str, *, family: str, given: str, date_of_birth: str | None,
-                       activity: datetime) -> dict[str, Any]:
-    """A team's patient list: by name (gsi3), newest activity first (gsi7), by date of birth (gsi8; sparse)."""
-    index = {"gsi3pk": team_patients(team_id), "gsi3sk": by_name_sk(family, given, row_id),
-             "gsi7pk": team_patients(team_id), "gsi7sk": activity_sk(activity, row_id)}
-    if date_of_birth:
-        index.update(gsi8pk=team_patients(team_id), gsi8sk=f"{date_of_birth}#{by_name_sk(family, given, row_id)}")
-    return index
-
-
-def activity_sk(at: datetime, row_id: str) -> str:
-    """gsi7 order of a team's patients: by their conversation's last activity (read descending)."""
-    return f"{iso(at)}#{row_id}"
-
-
-def name_prefix(family: str, given: str | None = None) -> str:
-    """The gsi3 sort-key prefix of a name search: a last name's start, or a whole last name and a first name's start."""
-    return f"{family.lower()}#{given.lower()}" if given is not None else family.lower()
-
-
-def birth_prefix(date_of_birth: str) -> str:
-    """The gsi8 sort-key prefix of everyone born on one day."""
-    return f"{date_of_birth}#"
-
-
-def team_name_sk(name: str, team_id: str) -> str:
-    """A Trust's teams in alphabetical order (gsi1)."""
-    return f"{name.lower()}#{team_id}"
+def job_checkpoint(name: str) -> tuple[str, str]:
+    """Where a resumable scheduled job keeps its place between runs."""
+    return f"JOB#{name}", META
 
 
 # --- audit table ---------------------------------------------------------------------------------------

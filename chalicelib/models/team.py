@@ -28,6 +28,8 @@ class TrustItem(MainItem, discriminator="trust"):
     timezone = UnicodeAttribute(default="Europe/London")
     #: The Trust's own urgent lines (set by a Trust admin; copied onto every team, see TeamItem.trust_lines).
     urgent_lines = JSONAttribute(null=True)
+    #: Years a conversation's filed messages are kept after its last activity (domain.retention; default 8).
+    retention_years = NumberAttribute(null=True)
 
 
 class TeamItem(MainItem, discriminator="team"):
@@ -49,6 +51,10 @@ class TeamItem(MainItem, discriminator="team"):
     policy_version = NumberAttribute(default=0)
     #: Conversations past their reply-by; raised by the overdue job, lowered by the reply that answers.
     overdue_count = NumberAttribute(default=0)
+    #: Messages unfiled for more than this many days are in the team's unfiled queue (a lead's setting).
+    unfiled_after_days = NumberAttribute(null=True)
+    #: Conversations in that queue; set by the daily records reminder and after each filing.
+    unfiled_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     active = BooleanAttribute(default=True)
     # --- safety (domain/team_safety.py, domain/agreement.py); every change bumps policy_version ---

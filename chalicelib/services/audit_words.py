@@ -138,6 +138,17 @@ def _ladder_step(w: Words) -> str:
             + (f", to review on {review}" if review else ""))
 
 
+_FORMATS = {"pdf": "the transcript PDF", "json": "the FHIR bundle",
+            "html": "the printable transcript"}
+
+
+def _count(value: Any, noun: str) -> str:
+    number = value if isinstance(value, int) else None
+    if number is None:
+        return f"some {noun}s"
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 DESCRIPTIONS: dict[str, EventWords] = {
     E.TRUST_ADMIN_CREATED: EventWords("Trust set up", lambda w: (
         f"Teamline was set up for the Trust, with {w.name(w.detail.get('staff_id'))} as its first Trust admin")),
@@ -222,6 +233,26 @@ DESCRIPTIONS: dict[str, EventWords] = {
     E.CONTENT_WARNING_CHANGED: EventWords("Content warning changed", lambda w: (
         f"{w.actor} {'put a content warning on' if w.detail.get('on') else 'took the content warning off'} "
         f"a message in {w.patient}'s conversation with {w.team}")),
+    E.RECORD_FILED: EventWords("Filed to the clinical record", lambda w: (
+        f"{w.actor} filed {_count(w.detail.get('messages'), 'message')} of {w.patient}'s conversation with "
+        f"{w.team} to the clinical record")),
+    E.RECORD_DOWNLOADED: EventWords("Record export downloaded", lambda w: (
+        f"{w.actor} downloaded {_FORMATS.get(str(w.detail.get('format')), 'an export')} of {w.patient}'s "
+        f"conversation with {w.team}")),
+    E.RECORD_DELETED: EventWords("Deleted after the retention period", lambda w: (
+        f"Teamline deleted {_count(w.detail.get('messages'), 'filed message')} of {w.patient}'s conversation "
+        f"with {w.team}, past the Trust's retention period")),
+    E.RECORD_KEPT_UNFILED: EventWords("Kept: not filed", lambda w: (
+        f"Teamline kept {_count(w.detail.get('unfiled'), 'message')} of {w.patient}'s conversation with "
+        f"{w.team} past the retention period because they were never filed")),
+    E.UNFILED_REMINDER: EventWords("Unfiled reminder sent", lambda w: (
+        f"Teamline reminded {w.team}'s lead of {_count(w.detail.get('conversations'), 'conversation')} "
+        "not filed to the record")),
+    E.UNFILED_SETTING_CHANGED: EventWords("Unfiled reminder setting changed", lambda w: (
+        f"{w.actor} set {w.team} to flag messages unfiled after {_count(w.detail.get('days'), 'day')}")),
+    E.RETENTION_CHANGED: EventWords("Retention period changed", lambda w: (
+        f"{w.actor} changed how long filed messages are kept from {_count(w.detail.get('was'), 'year')} "
+        f"to {_count(w.detail.get('years'), 'year')}")),
     E.POLICY_CHANGED: EventWords("Opening hours changed", lambda w: (
         f"{w.actor} changed {w.team}'s opening hours, closures or reply target")),
     E.AUTO_REPLIES_CHANGED: EventWords("Automatic replies changed", lambda w: (

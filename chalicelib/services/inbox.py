@@ -72,7 +72,8 @@ def inbox_view(st: StaffTeam, now: datetime, *, view: str | None = None, cursor:
     counts = {**inbox_store.counts_from(st.items, st.team.team_id, st.actor.id), "overdue": overdue_count}
     rows = [present.conversation_summary(c, now, policy) for c in conversations]
     return {
-        "team": {"team_id": st.team.team_id, "name": st.team.name, "status": present.team_status(st.team, now)},
+        "team": {"team_id": st.team.team_id, "name": st.team.name, "status": present.team_status(st.team, now),
+                 "unfiled_count": int(st.team.unfiled_count or 0)},
         "role": st.role,
         "view": view,
         "views": VIEWS,

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, Protocol
 
 from chalicelib.domain.availability import Status, reply_by, status_at
 from chalicelib.domain.conversation import STATUS_LABELS, status_of
+from chalicelib.domain.filing import as_ranges, is_filed
 from chalicelib.domain.patient_list import date_of_birth_text, nhs_number_text
 from chalicelib.domain.policy import TeamPolicy, when_text
 from chalicelib.domain.red_flags import label as red_flag_label
@@ -102,6 +103,8 @@ def message(item: MessageItem, conversation: ThreadMarks, *, viewer: str, policy
         "read": read,
         "automatic": item.sender_kind == "auto",
         "auto_kind": item.auto_kind,
+        # Filed to the clinical record (the conversation's filed ranges; domain.filing).
+        "filed": is_filed(item.sk, as_ranges(getattr(conversation, "filed_ranges", None))),
     }
     data.update(_safety_marks(item, viewer))
     owed = conversation.waiting_since is not None and item.sent_at >= conversation.waiting_since

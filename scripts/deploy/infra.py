@@ -29,6 +29,11 @@ PERMISSIONS = ROOT / "infra" / "permissions.json"
 #: Resources that hold data or that running code depends on: never replaced or removed by a deploy.
 PROTECTED = ("MainTable", "AuditTable", "ExportBucket", "DeployStateBucket", "StreamFailureQueue")
 API_STAGE = "v1"
+#: What each function does in the export bucket, and only under exports/ (chalicelib/models/export_files.py). The
+#: DynamoDB grants come from infra/permissions.json, checked against what the tests saw; these three S3 calls live in
+#: one module and are listed here by hand. A Trust's KMS key, if any, is usable through its key policy (docs/deploy.md).
+EXPORT_BUCKET_ACTIONS = {"api_handler": ("s3:GetObject", "s3:PutObject"), "make_exports": ("s3:PutObject",),
+                         "retention": ("s3:DeleteObject",)}
 #: The function whose stream-record age is alarmed on, and a backlog that deserves a look (ms).
 ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000
 
@@ -67,6 +72,10 @@ def function_policy(function: Function, spec: dict[str, Any]) -> dict[str, Any]:
     for index, (key, actions) in enumerate(sorted(spec.get("dynamodb", {}).items())):
         statements.append({"Sid": f"DynamoDB{index}", "Effect": "Allow", "Action": sorted(actions),
                            "Resource": dynamodb_resource(key)})
+    if function.name in EXPORT_BUCKET_ACTIONS:
+        statements.append({"Sid": "ExportBucketObjects", "Effect": "Allow",
+                           "Action": sorted(EXPORT_BUCKET_ACTIONS[function.name]),
+                           "Resource": {"Fn::Sub": "${ExportBucket.Arn}/exports/*"}})
     if function.kind == "dynamodb":
         statements += [
             {"Sid": "ReadMainTableStream", "Effect": "Allow",

@@ -29,6 +29,19 @@ TRACKED_CONFIG = ROOT / ".chalice" / "config.json"
 #: What the Lambda needs next to app.py; static/scss is a build input, not served.
 WEB_DIRS = ("templates", "static")
 NOT_PACKAGED = shutil.ignore_patterns("scss", "__pycache__", "*.pyc", ".DS_Store")
+#: Packages the Lambda gets as pure-Python wheels unpacked into vendor/ rather than through requirements.txt, where
+#: pip would bring what they pull in: fpdf2 needs Pillow only for images (transcripts have none: 8 MB zipped),
+#: fontTools' Linux wheel carries optional compiled speed-ups (5.5 MB against 1.2 MB), and fhir.resources ships FHIR
+#: R5 and STU3 models Teamline never loads. The deploy rehearsal's test builds an export from the zip itself.
+VENDORED = ("fpdf2", "fonttools", "defusedxml", "fhir.resources", "fhir-core")
+NOT_IN_LAMBDA = ("pillow",)
+#: What is kept of vendored packages: of fhir.resources, its package init and the R4B models an export's bundle
+#: loads (the other 170 are loaded only by resources Teamline never writes; the rehearsal's test builds a bundle).
+R4B_MODELS = ("backboneelement", "bundle", "codeableconcept", "coding", "communication", "device", "domainresource",
+              "element", "fhirresourcemodel", "fhirtypes", "humanname", "identifier", "organization", "patient",
+              "practitioner", "reference", "resource")
+PRUNE = {"fhir/resources": ("R4B", "__init__.py", "py.typed"),
+         "fhir/resources/R4B": ("__init__.py", *(f"{name}.py" for name in R4B_MODELS))}
 #: Files that must be in the zip for pages to render.
 REQUIRED_IN_ZIP = ("app.py", "templates/base.html", "static/dist/assets.json")
 
@@ -48,6 +61,7 @@ def environment(settings: StageSettings, outputs: dict[str, str], vapid_public_k
         "TEAMLINE_AUDIT_TABLE": outputs["AuditTableName"],
         "TEAMLINE_MAIN_STREAM_ARN": outputs["MainTableStreamArn"],
         "TEAMLINE_EXPORT_BUCKET": outputs["ExportBucketName"],
+        "TEAMLINE_EXPORT_SSE": "aws:kms" if settings.kms_key_arn else "AES256",
         "TEAMLINE_VAPID_PUBLIC_KEY": vapid_public_key,
         "TEAMLINE_VAPID_PRIVATE_KEY_PARAMETER": f"/teamline/{stage}/vapid-private-key",
         "TEAMLINE_VAPID_SUBJECT": settings.vapid_subject,
@@ -99,14 +113,56 @@ def build_project(settings: StageSettings, config: dict[str, Any], root: Path = 
         shutil.rmtree(path, ignore_errors=True)
     chalice_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(root / "app.py", project / "app.py")
-    shutil.copy2(root / "requirements.txt", project / "requirements.txt")
+    (project / "requirements.txt").write_text(lambda_requirements((root / "requirements.txt").read_text(encoding="utf-8")),
+                                              encoding="utf-8")
     shutil.copytree(root / "chalicelib", project / "chalicelib", ignore=NOT_PACKAGED)
     for name in WEB_DIRS:
         shutil.copytree(root / name, project / "vendor" / name, ignore=NOT_PACKAGED)
+    vendor_pure_wheels(pins((root / "requirements.txt").read_text(encoding="utf-8")), project / "vendor")
     compileall.compile_dir(str(project / "chalicelib"), quiet=1, force=True,
                            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
     (chalice_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     return project
+
+
+def _name(line: str) -> str:
+    return line.split("==", 1)[0].strip().lower()
+
+
+def pins(requirements: str) -> dict[str, str]:
+    """``name -> name==version`` for the pinned lines of a requirements file."""
+    return {_name(line): line.strip() for line in requirements.splitlines()
+            if "==" in line and not line.lstrip().startswith("#")}
+
+
+def lambda_requirements(requirements: str) -> str:
+    """The requirements Chalice installs for Lambda: all but the vendored packages and what only they need."""
+    left_out = {n.lower() for n in (*VENDORED, *NOT_IN_LAMBDA)}
+    return "\n".join(line for line in requirements.splitlines() if _name(line) not in left_out) + "\n"
+
+
+def vendor_pure_wheels(pinned: dict[str, str], vendor: Path) -> None:
+    """Unpack the pure-Python wheels of the vendored packages (exact pins) into ``vendor``, pruned."""
+    import subprocess
+    import sys
+    import tempfile
+    import zipfile
+
+    wanted = [pinned[name.lower()] for name in VENDORED]
+    with tempfile.TemporaryDirectory(prefix="teamline-wheels-") as folder:
+        result = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                                 "--platform", "any", "--implementation", "py", "--python-version", "3.11",
+                                 "--dest", folder, *wanted], capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise DeployError("Could not download the pure-Python wheels of " + ", ".join(wanted) + " from PyPI:\n"
+                              + result.stderr[-2000:])
+        for wheel in sorted(Path(folder).glob("*.whl")):
+            with zipfile.ZipFile(wheel) as archive:
+                archive.extractall(vendor, [n for n in archive.namelist() if ".data/" not in n])  # no scripts
+    for package, keep in PRUNE.items():
+        for entry in (vendor / package).iterdir():
+            if entry.name not in keep:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
 
 def deployed_state_path(project: Path, stage: str) -> Path:

@@ -50,7 +50,9 @@ class FunctionSize:
 
 #: Defaults per function. The API answers people, so it fails fast; the stream handler sends pushes to
 #: several devices with retries and must outlast a slow push service; schedules sweep whole tables.
-DEFAULT_SIZES = {"api_handler": FunctionSize(512, 15), "deliver_push": FunctionSize(512, 90)}
+DEFAULT_SIZES = {"api_handler": FunctionSize(512, 15), "deliver_push": FunctionSize(512, 90),
+                 # Making a 5,000-message export is CPU-bound: more memory buys a faster CPU.
+                 "make_exports": FunctionSize(1024, 120)}
 DEFAULT_OTHER_SIZE = FunctionSize(512, 120)
 
 

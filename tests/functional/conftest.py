@@ -36,9 +36,12 @@ def pinned_clock() -> Iterator[clock.FixedClock]:
 @pytest.fixture
 def dynamodb() -> Iterator[None]:
     with mock_aws():
+        from chalicelib.models import export_files
         from chalicelib.models.base import create_tables
 
         create_tables(wait=False)
+        export_files.reset()  # a client made inside this mock_aws, talking to its S3
+        export_files.create_bucket()
         yield
 
 

@@ -56,7 +56,8 @@ def inline_code(html: str) -> tuple[list[str], list[str]]:
 def _page_routes() -> list[str]:
     from chalicelib.web.routing import ROUTES
 
-    pages = {spec.path for spec in ROUTES if spec.kind == "page" and "GET" in spec.methods}
+    # Downloads (a PDF, a FHIR bundle) answer like pages when refused, but what they hand over is not HTML.
+    pages = {spec.path for spec in ROUTES if spec.kind == "page" and "GET" in spec.methods and "download" not in spec.tags}
     return sorted(path for method, path in app_routes() if method == "GET" and path in pages)
 
 

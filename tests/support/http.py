@@ -226,6 +226,8 @@ def error_summary(response: Any) -> str | None:
 # --- calling any route as any persona (the authorization matrix and the round-trip census) ----------------
 
 MATRIX_DEVICE = "matrix-device-0001"
+#: What ``RouteCaller.arrange`` made that path parameters point at (per process: each xdist worker arranges its own).
+ARRANGED: dict[str, str] = {}
 MATRIX_REF = "matrixref0000001"
 #: Stands for patient A's message that RouteCaller.arrange() sends (the content-warning route needs one).
 MATRIX_MESSAGE = "<matrix message>"
@@ -236,7 +238,8 @@ _AUTH = base64.urlsafe_b64encode(b"\x02" * 16).decode().rstrip("=")
 def route_path(template: str, world: World) -> str:
     """A route's path with its parameters filled in: team X, patient A, clinician X, app.css..."""
     values = {"team_id": world.team_x, "patient_id": world.patients["patient_a"], "staff_id": world.staff["clinician_x"],
-              "name": "app.css", "device_id": MATRIX_DEVICE, "ref": MATRIX_REF, "reply_id": "no-such-reply"}
+              "name": "app.css", "device_id": MATRIX_DEVICE, "ref": MATRIX_REF, "reply_id": "no-such-reply",
+              "export_id": ARRANGED.get("export_id", "0" * 26)}
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -285,6 +288,8 @@ def route_body(template: str, world: World) -> dict[str, Any]:
         "/staff/teams/{team_id}/rota/copy": {"month": "2026-12"},
         "/staff/teams/{team_id}/rota/swap": {"month": "2026-12", "first": "2026-12-01", "second": "2026-12-02"},
         "/staff/teams/{team_id}/rota/publish": {"month": "2026-12"},
+        "/staff/teams/{team_id}/unfiled": {"days": "7"},
+        "/admin/retention": {"years": "10"},
         "/api/push/subscriptions": {"device_id": MATRIX_DEVICE, "endpoint": "https://push.invalid/send/abc",
                                     "keys": {"p256dh": _P256DH, "auth": _AUTH}},
         # safety (issue 10)
@@ -316,12 +321,18 @@ class RouteCaller:
         self.message_cursor = ""
 
     def arrange(self) -> None:
-        """What the parameter values point at: a notification ref for patient A's conversation in team X, and a
-        message of patient A's (for the routes that act on one message)."""
+        """What the parameter values point at: a notification ref for patient A's conversation in team X, a message
+        of patient A's (for the routes that act on one message) and an export of that conversation."""
         push_store.save_ref(MATRIX_REF, team_id=self.world.team_x, patient_id=self.world.patients["patient_a"],
                             audience="staff", expires_at=self.clock.now() + timedelta(days=1))
         self.message_cursor = send_as_patient(self.world, "patient_a", "A message for the route census",
                                               self.clock.now()).message.sk
+        from chalicelib.services.filing import do_file_conversation
+        from tests.support.records import staff_record
+
+        export = do_file_conversation(staff_record(self.world, "clinician_x", "patient_a", self.clock.now()),
+                                      self.clock.now())
+        ARRANGED["export_id"] = export.export_id
 
     def give_device(self, kind: str | None, actor_id: str | None) -> None:
         """Arrange: this person has a device called MATRIX_DEVICE getting notifications."""
@@ -342,7 +353,8 @@ class RouteCaller:
             self.give_device(persona.kind, persona.actor_id)
         token = persona.csrf or new_token()
         cookies = [f"{FORM_COOKIE}={token}"] + ([f"{SESSION_COOKIE}={persona.cookie}"] if persona.cookie else [])
-        headers = {"host": "teamline.test", "cookie": "; ".join(cookies), "x-csrf-token": token}
+        headers = {"host": "teamline.test", "cookie": "; ".join(cookies), "x-csrf-token": token,
+                   "accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
         body = b""
         if method == "POST":
             fields = {k: (self.message_cursor if v == MATRIX_MESSAGE else v)

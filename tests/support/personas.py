@@ -99,6 +99,17 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int, int]] =
     # --- the audit log: information governance and Trust admins
     ("GET",  "/admin/audit"):                                                     (302, 403, 403, 403, 403, 403, 200, 200),
     ("GET",  "/admin/audit/export"):                                              (302, 403, 403, 403, 403, 403, 200, 200),
+    # --- filing to the record (the matrix's world has one export of patient A's conversation; the census's own
+    # messages and replies are what the POSTs file)
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/record"):              (302, 403, 403, 200, 200, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/patients/{patient_id}/record"):              (303, 403, 403, 303, 303, 404, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/record/{export_id}"):  (302, 403, 403, 200, 200, 404, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/record/{export_id}/transcript.pdf"): (302, 403, 403, 200, 200, 404, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/record/{export_id}/bundle.json"):    (302, 403, 403, 200, 200, 404, 404, 404),
+    ("GET",  "/staff/teams/{team_id}/unfiled"):                                   (302, 403, 403, 200, 200, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/unfiled"):                                   (303, 403, 403, 403, 303, 404, 404, 404),
+    ("GET",  "/admin/retention"):                                                 (302, 403, 403, 403, 403, 403, 200, 403),
+    ("POST", "/admin/retention"):                                                 (303, 403, 403, 403, 403, 403, 303, 403),
     # --- JSON API: public
     ("GET",  "/api/health"):                                                      (200, 200, 200, 200, 200, 200, 200, 200),
     ("GET",  "/api/openapi.json"):                                                (200, 200, 200, 200, 200, 200, 200, 200),
@@ -175,6 +186,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int, int]] =
     ("POST", "/staff/teams/{team_id}/patients/{patient_id}/warnings"):            (303, 403, 403, 303, 303, 404, 404, 404),
     ("POST", "/admin/urgent-lines"):                                              (303, 403, 403, 403, 403, 403, 303, 403),
     ("GET",  "/admin/urgent-lines"):                                               (302, 403, 403, 403, 403, 403, 200, 403),
+    ("POST", "/api/staff/teams/{team_id}/conversations/{patient_id}/record"):     (401, 403, 403, 201, 201, 404, 404, 404),
 }
 # fmt: on
 
