@@ -3,9 +3,11 @@
 // the page has. Pages work without it; it only makes them better. scripts/build_assets.py bundles this
 // and everything it imports into one minified, content-hashed file: one request, cached for a year.
 import { startNhsuk } from "./nhsuk.js";
+import { startNotifyOffer } from "./offer.js";
 import { sendWaiting, startCompose } from "./outbox.js";
 import { recheckSubscription, startPushPanel } from "./push.js";
 import { guardSignOut } from "./signout.js";
+import { startThread } from "./thread.js";
 
 document.documentElement.classList.remove("no-js");
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
@@ -61,6 +63,11 @@ function afterLoad(work) {
 afterLoad(() => registerServiceWorker().catch(() => {
   // A browser that refuses service workers still gets every page from the network.
 }));
+
+const thread = document.querySelector("[data-thread]");
+if (thread) startThread(thread);
+const offer = document.querySelector("[data-notify-offer]");
+if (offer) startNotifyOffer(offer, actor);
 
 const compose = document.querySelector("form[data-compose]");
 if (compose && "indexedDB" in window) startCompose(compose);

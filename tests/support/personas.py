@@ -96,6 +96,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int]] = {
     ("GET",  "/api/patient/teams/{team_id}/messages"):                            (401, 200, 200, 403, 403, 403, 403),
     ("POST", "/api/patient/teams/{team_id}/messages"):                            (401, 201, 201, 403, 403, 403, 403),
     ("POST", "/api/patient/teams/{team_id}/read"):                                (401, 200, 200, 403, 403, 403, 403),
+    ("GET",  "/api/patient/teams/{team_id}/since"):                               (401, 200, 200, 403, 403, 403, 403),
     # --- JSON API: staff of team X
     ("GET",  "/api/staff/teams/{team_id}/inbox"):                                 (401, 403, 403, 200, 200, 404, 404),
     ("GET",  "/api/staff/teams/{team_id}/conversations/{patient_id}/messages"):   (401, 403, 403, 200, 200, 404, 404),
