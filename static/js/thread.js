@@ -7,7 +7,7 @@
 // * a reply appears without a reload. While the page is on screen it asks the server every
 //   `data-check-seconds` (20) whether anything is newer than its newest message: one read for the server
 //   when nothing is, which is nearly always. It asks at once when the page comes back on screen, when the
-//   connection returns, and when the service worker says a push arrived. Nothing is asked while the page
+//   connection returns, when the service worker says a push arrived, and just after a message is sent. Nothing is asked while the page
 //   is hidden (a phone in a pocket spends no battery or data on it). The "Read" ticks and the reply-by
 //   line follow what the team did, from the same answer.
 import { serverBubble } from "./outbox.js";
@@ -132,6 +132,8 @@ function startLive(thread, list) {
     }
   });
   window.addEventListener("online", check);
+  // A message just sent changes what the team owes: the status line follows (one read for the server).
+  document.addEventListener("teamline:sent", check);
   navigator.serviceWorker?.addEventListener("message", (event) => {
     if (event.data?.type === "push-arrived") check();
   });
