@@ -286,26 +286,6 @@ def message_page(team_id: str, patient_id: str, *, before: str | None = None, li
     return MessagePage(list(reversed(items[:limit])), older)
 
 
-class NewerMessages(NamedTuple):
-    """Messages after a cursor, oldest first, and whether there were more than asked for."""
-
-    messages: list[MessageItem]
-    more: bool
-
-
-def messages_after(team_id: str, patient_id: str, after: str | None, *, limit: int = PAGE_SIZE) -> NewerMessages:
-    """The messages newer than ``after`` (a validated message cursor; None: from the start): one Query."""
-    pk = keys.conversation_pk(team_id, patient_id)
-    # "~" sorts after every stamp's digits and before nothing else in the MSG# range; the record (~CONV)
-    # sorts after "MSG#~", so the range holds messages only. BETWEEN is inclusive: ``after`` is dropped.
-    condition = MessageItem.sk.between(after or keys.MESSAGE_PREFIX, f"{keys.MESSAGE_PREFIX}~")
-    fetch = limit + 2
-    with storage():
-        results = MessageItem.query(pk, condition, scan_index_forward=True, limit=fetch, page_size=fetch)
-        items = [item for item in results if isinstance(item, MessageItem) and item.sk != after]
-    return NewerMessages(items[:limit], len(items) > limit)
-
-
 def messages_by_key(pk: str, sort_keys: Iterable[str | None]) -> list[MessageItem | None]:
     """Messages of one conversation by sort key (one BatchGetItem), in the order asked; None where missing."""
     wanted = [(pk, sk) for sk in sort_keys if sk]

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.models import conversation as store
+from chalicelib.models import newer_messages
 from chalicelib.models.team import team_policy
 from chalicelib.scopes import PatientConversation
 from chalicelib.services import present
@@ -36,7 +37,7 @@ def patient_updates(pc: PatientConversation, now: datetime, after: object, *, ma
     conv = pc.conversation
     newest_seen = store.cursor_time(cursor)
     changed = bool(conv.message_count) and (newest_seen is None or conv.last_activity_at > newest_seen)
-    found = store.messages_after(pc.team.team_id, pc.actor.id, cursor) if changed else store.NewerMessages([], False)
+    found = newer_messages.messages_after(pc.team.team_id, pc.actor.id, cursor) if changed else newer_messages.NONE
     first_unread = first_unread_id(found.messages, conv)
     if mark_read and first_unread:
         do_patient_read(pc, now)

@@ -137,3 +137,22 @@ def test_checks_raise_nothing_one_error_or_all_of_them():
         assert errors.to_dict()["error"]["field"] == "a"
     else:
         raise AssertionError("three problems were not raised")
+
+
+# --- copy that misled -------------------------------------------------------------------------------------
+
+
+def test_signed_in_pages_offer_neither_joining_nor_staff_sign_in(api, world):
+    for path, persona in (("/p", "patient_a"), (f"/p/teams/{world.team_x}", "patient_a"), ("/p/account", "patient_a"),
+                          (f"/staff/teams/{world.team_x}", "clinician_x")):
+        text = page_text(api.get(path, persona))
+        assert "Join with a code" not in text and "Staff sign in" not in text, path
+    signed_out = page_text(api.get("/sign-in"))
+    assert "Join with a code" in signed_out and "Staff sign in" in signed_out
+
+
+def test_the_sign_in_page_says_any_device_works_and_a_forgotten_password_is_for_the_care_team(api):
+    text = page_text(api.get("/sign-in"))
+    assert "new phone" not in text.lower()
+    assert "You can sign in on any phone, tablet or computer." in text
+    assert "Forgotten your password?" in text and "Ask your care team" in text
