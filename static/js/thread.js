@@ -69,10 +69,13 @@ function showMarks(list, answer) {
     const sentAt = state.closest("[data-sent-at]")?.dataset.sentAt || "";
     const read = Boolean(answer.read_upto && sentAt && sentAt <= answer.read_upto);
     const replyBy = answer.owed && state.dataset.replyBy ? ` · We aim to reply by ${state.dataset.replyBy}` : "";
-    state.textContent = `Sent${read ? " · Read" : ""}${replyBy}`;
+    const text = `Sent${read ? " · Read" : ""}${replyBy}`;
+    if (state.textContent !== text) state.textContent = text;  // the list is a live region: change only what changed
   });
   const detail = document.querySelector("[data-team-status] .tl-status__detail");
-  if (detail && answer.status?.detail) detail.textContent = answer.status.detail;
+  if (detail && answer.status?.detail && detail.textContent !== answer.status.detail) {
+    detail.textContent = answer.status.detail;
+  }
 }
 
 function alreadyShown(list, message) {
@@ -87,6 +90,7 @@ function startLive(thread, list) {
   if (!thread.dataset.sinceApi || !(seconds > 0)) return;
   let timer = null;
   let asking = false;
+  let askAgain = false;  // asked while a check was on its way (a send, a push): ask once more after it
   let stopped = false;
 
   function schedule() {
@@ -96,8 +100,13 @@ function startLive(thread, list) {
   }
 
   async function check() {
-    if (asking || stopped) return;
+    if (stopped) return;
+    if (asking) {
+      askAgain = true;
+      return;
+    }
     asking = true;
+    askAgain = false;
     let again = false;
     try {
       const url = `${thread.dataset.sinceApi}?after=${encodeURIComponent(newestCursor(list))}`;
@@ -113,13 +122,12 @@ function startLive(thread, list) {
       list.append(...added);
       showMarks(list, answer);
       if (added.length && atBottom) added[added.length - 1].scrollIntoView({ block: "nearest" });
-      thread.dataset.lastCheck = String(Date.now());  // for anyone debugging a phone, and for the tests
       again = answer.more;
     } catch {
       // offline: the online event or the next check asks again
     } finally {
       asking = false;
-      if (again) check();
+      if (again || askAgain) check();
       else schedule();
     }
   }
