@@ -7,7 +7,10 @@ HTTP responses, so domain code never imports Chalice.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class TeamlineError(Exception):
@@ -36,13 +39,72 @@ class TeamlineError(Exception):
             body.update(self.details)
         return {"error": body}
 
+    def problems(self) -> list[tuple[str | None, str]]:
+        """Every (field, message) this error reports: one, except for ValidationErrors."""
+        return [(self.field, self.message)]
+
 
 class ValidationError(TeamlineError):
     """The input was malformed or out of range; ``field`` names the input at fault."""
 
     code = "invalid_input"
     status = 400
-    default_message = "Some of the information was not valid."
+    default_message = "Something you entered is not right. Check it and try again."
+
+
+class ValidationErrors(ValidationError):
+    """Several inputs were wrong at once. Forms show every one (the NHS.UK error summary lists them all).
+
+    It *is* a ValidationError whose ``field`` and ``message`` are the first problem's, so code and
+    clients that know one error still work; the JSON adds ``errors``, every problem in form order.
+    """
+
+    def __init__(self, errors: Sequence[ValidationError]) -> None:
+        if not errors:
+            raise ValueError("ValidationErrors needs at least one error")
+        super().__init__(errors[0].message, field=errors[0].field)
+        self.errors = list(errors)
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        body["error"]["errors"] = [{"code": e.code, "message": e.message, **({"field": e.field} if e.field else {})}
+                                   for e in self.errors]
+        return body
+
+    def problems(self) -> list[tuple[str | None, str]]:
+        return [(e.field, e.message) for e in self.errors]
+
+
+class Checks:
+    """Run a form's field checks and report every failure at once, in the order the form asks.
+
+    ``run`` calls one check and keeps its ValidationError(s) instead of stopping; ``done`` raises
+    nothing, the one error, or ValidationErrors with all of them.
+    """
+
+    def __init__(self) -> None:
+        self.failed: list[ValidationError] = []
+
+    def run(self, check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except ValidationErrors as errors:
+            self.failed.extend(errors.errors)
+        except ValidationError as error:
+            self.failed.append(error)
+        return None
+
+    def fail(self, message: str, *, field: str) -> None:
+        self.failed.append(ValidationError(message, field=field))
+
+    def has(self, field: str) -> bool:
+        return any(e.field == field for e in self.failed)
+
+    def done(self) -> None:
+        if len(self.failed) == 1:
+            raise self.failed[0]
+        if self.failed:
+            raise ValidationErrors(self.failed)
 
 
 class Unauthenticated(TeamlineError):
@@ -161,6 +223,9 @@ class FormInvalid(ValidationError):
 
     def message_for(self, field: str) -> str | None:
         return next((e.message for e in self.errors if e.field == field), None)
+
+    def problems(self) -> list[tuple[str | None, str]]:
+        return [(e.field, e.message) for e in self.errors]
 
 
 class Problems:

@@ -250,6 +250,9 @@ def main() -> int:
 
     results.update(bench_shell.measure())
     TARGETS.update(bench_shell.TARGETS)
+    from scripts import bench_live  # the open conversation's live check (its own DynamoDB)
+    results.update(bench_live.measure())
+    TARGETS.update(bench_live.TARGETS)
     from scripts.bench_availability import median_reply_by_us
 
     results["reply_by.us"] = round(median_reply_by_us(), 2)

@@ -8,6 +8,7 @@ from chalicelib.access import access_actor, access_patient, access_staff
 from chalicelib.errors import TeamlineError
 from chalicelib.push.config import public_key
 from chalicelib.services import accounts, push_subscriptions, signin
+from chalicelib.web import patient_forms
 from chalicelib.web.responses import Page, Redirect
 from chalicelib.web.routing import RequestContext, route
 
@@ -37,6 +38,7 @@ def patient_sign_in_form(req: RequestContext) -> Page:
 def patient_sign_in(req: RequestContext) -> Page | Redirect:
     form = req.form()
     try:
+        patient_forms.check_sign_in(form)
         signed = signin.do_patient_sign_in(req.now, username=form.get("username"), password=form.get("password"),
                                            address=req.client_ip, device=req.user_agent,
                                            device_token=req.device_token)

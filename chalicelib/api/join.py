@@ -14,10 +14,10 @@ from chalice import Blueprint
 
 from chalicelib.access import access_patient
 from chalicelib.api.account import form_error
-from chalicelib.domain.people import clean_dob_parts
 from chalicelib.errors import TeamlineError, ValidationError
 from chalicelib.services import agreements, invites, recovery
 from chalicelib.services.signin import SignedIn
+from chalicelib.web import patient_forms
 from chalicelib.web.responses import Page, Redirect
 from chalicelib.web.routing import RequestContext, route
 
@@ -32,7 +32,7 @@ def join_form(req: RequestContext) -> Page:
 
 
 def _checked(req: RequestContext, form: dict[str, str]) -> invites.CheckedInvite:
-    dob = clean_dob_parts(form.get("dob_day"), form.get("dob_month"), form.get("dob_year"), today=req.now.date())
+    dob = patient_forms.check_code_and_birthday(form, req.now.date())
     return invites.check_invite(req.now, code=form.get("code"), date_of_birth=dob, address=req.client_ip)
 
 
@@ -82,26 +82,27 @@ def _answer(req: RequestContext, extra: tuple[str, ...], act: Act) -> Page | Red
 @route(bp, "/join/account", methods=("POST",), summary="New to Teamline: accept the agreement, choose a username and password")
 def join_accept(req: RequestContext) -> Page | Redirect:
     def act(checked: invites.CheckedInvite, form: dict[str, str]) -> SignedIn:
-        if form.get("password", "") != form.get("confirm_password", ""):
-            raise ValidationError("The two passwords do not match.", field="confirm_password")
+        patient_forms.check_new_account(form)
         return invites.do_accept_invite(req.now, checked, username=form.get("username"), password=form.get("password"),
                                         agreed=form.get("agreement") == "yes", device=req.user_agent,
                                         agreement_version=form.get("agreement_version"))
-    return _answer(req, ("username",), act)
+    return _answer(req, ("username", "agreement"), act)
 
 
 @route(bp, "/join/existing", methods=("POST",), summary="Already registered: sign in to add the team")
 def join_existing(req: RequestContext) -> Page | Redirect:
     def act(checked: invites.CheckedInvite, form: dict[str, str]) -> SignedIn:
+        patient_forms.check_existing_account(form)
         return invites.do_join_signed(req.now, checked, username=form.get("username"), password=form.get("password"),
                                       agreed=form.get("agreement") == "yes", address=req.client_ip,
                                       device=req.user_agent, agreement_version=form.get("agreement_version"))
-    return _answer(req, ("username",), act)
+    return _answer(req, ("username", "agreement"), act)
 
 
 @route(bp, "/join/recover", methods=("POST",), summary="Account recovery: choose a new password")
 def join_recover(req: RequestContext) -> Page | Redirect:
     def act(checked: invites.CheckedInvite, form: dict[str, str]) -> SignedIn:
+        patient_forms.check_new_password_form(form)
         return recovery.do_complete_recovery(req.now, checked, password=form.get("password"),
                                              confirm=form.get("confirm_password"), device=req.user_agent)
     return _answer(req, (), act)

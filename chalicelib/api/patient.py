@@ -15,10 +15,10 @@ from chalicelib.access import access_patient, access_patient_conversation
 from chalicelib.errors import TeamlineError
 from chalicelib.models.team import team_policy
 from chalicelib.scopes import PatientConversation
-from chalicelib.services import present, routing, safety_views, sending, threads
+from chalicelib.services import present, routing, safety_views, sending, thread_updates, threads
 from chalicelib.web.responses import Json, Page, Redirect
 from chalicelib.web.routing import RequestContext, route
-from chalicelib.web.schemas import PAGE_RESPONSE, SEND_REQUEST, SEND_RESPONSE, STATUS
+from chalicelib.web.schemas import PAGE_RESPONSE, SEND_REQUEST, SEND_RESPONSE, STATUS, UPDATES_RESPONSE
 
 bp = Blueprint(__name__)
 
@@ -50,7 +50,8 @@ def _conversation_page(req: RequestContext, team_id: str, error: TeamlineError |
     pc = _conv(req, team_id)
     view = threads.patient_thread(pc, req.now, req.query("before"), mark_read=req.from_this_site)
     context: dict[str, Any] = {**view, **safety_views.compose(pc, req.now), "error": error, "draft": draft,
-                               "new_client_id": str(uuid.uuid4())}
+                               "new_client_id": str(uuid.uuid4()), "viewing_older": bool(req.query("before")),
+                               "check_seconds": thread_updates.CHECK_SECONDS}
     return Page("patient/conversation.html", context, status=error.status if error else 200)
 
 
@@ -97,3 +98,11 @@ def send_json(req: RequestContext, team_id: str) -> Json:
 def mark_read(req: RequestContext, team_id: str) -> Json:
     threads.do_patient_read(_conv(req, team_id), req.now)
     return Json({"ok": True})
+
+
+@route(bp, "/api/patient/teams/{team_id}/since", kind="api", auth="patient", query=("after",),
+       summary="What is new in my conversation after the message `after` (one read when nothing is)",
+       response_schema=UPDATES_RESPONSE)
+def updates(req: RequestContext, team_id: str) -> Json:
+    pc = access_patient_conversation(req, team_id)
+    return Json(thread_updates.patient_updates(pc, req.now, req.query("after"), mark_read=req.from_this_site))

@@ -31,12 +31,12 @@ class Section(NamedTuple):
 
 SECTIONS: tuple[Section, ...] = (
     Section("purpose", "What messaging is for",
-            "Questions about your care between appointments: your treatment, your medicines, symptoms that are not "
-            "urgent, and how you are feeling.", True),
+            "Ask about your care between visits. Ask about your treatment or your medicines. Tell us about a "
+            "problem that is not urgent, or how you feel.", True),
     Section("not_emergencies", "It is not for emergencies",
-            "The team does not read messages all the time, so messaging is never the way to get help quickly. If you "
-            "need help now, use the numbers shown next to the message box: your team's urgent line, 999 or A&E, "
-            "NHS 111, Shout, Childline or Samaritans.", False),
+            "The team does not read messages all the time. So a message is never the way to get help fast. If you "
+            "need help now, use the numbers next to the message box. They are your team's own line, 999 or A&E, "
+            "NHS 111, Shout, Childline and Samaritans.", False),
     Section("hours", "When the team reads messages",
             "The {team_name} team reads messages {hours}. They aim to reply within {reply_target}. If you write when "
             "they are closed, you get an automatic reply saying when they will see it.", True),
@@ -46,13 +46,13 @@ SECTIONS: tuple[Section, ...] = (
     Section("record", "Your health record",
             "Messages are kept and may be added to your health record, like notes from an appointment.", True),
     Section("red_flags", "When something sounds urgent",
-            "If you write about hurting yourself, not being safe, or signs that you are very unwell, Teamline shows "
-            "you who to call straight away, before you send. You can still send your message, and it is marked as "
-            "urgent for the team.", False),
+            "If you write that you might hurt yourself, that you are not safe, or that you are very ill, Teamline "
+            "shows you who to call right away, before you send. You can still send it. The team will see that it "
+            "is urgent.", False),
     Section("misuse", "Keeping messaging fair",
-            "If messages become too many for the team to manage, they will talk with you first. They might agree a "
-            "plan with you, limit how many messages you can send for a while, or pause messaging. Each step has a "
-            "reason and a date to look at it again, and you can always see what has been agreed.", True),
+            "If there are too many messages for the team, they will talk with you first. They might agree a plan "
+            "with you. They might limit how many messages you can send for a while, or pause them. Each step has a "
+            "reason and a date to look at it again. You can always see what you both agreed.", True),
 )
 EDITABLE = tuple(s.key for s in SECTIONS if s.editable)
 

@@ -179,7 +179,8 @@ def load_code(now: datetime, code: object, address: str) -> tuple[InviteItem, st
     normalised = normalise_invite_code(str(code or ""))[:40]
     ratelimit.hit(now, (ratelimit.INVITE_PER_ADDRESS, address))
     if len(normalised) != 10:
-        raise ValidationError("Enter the 10-character code from your care team, for example K7QM-3XVA-HP.", field="code")
+        raise ValidationError("The code has 10 letters and numbers, like K7QM-3XVA-HP. Check it and try again.",
+                              field="code")
     invite = get_invite(code_hash(normalised))
     if invite is None:
         raise NotFound(WRONG_CODE, field="code")

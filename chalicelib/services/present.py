@@ -27,25 +27,43 @@ def iso(value: datetime | None) -> str | None:
 
 def team_status(team: TeamItem, now: datetime) -> dict[str, Any]:
     """Open or closed, in words a young person reads, with the expected reply time."""
-    policy: TeamPolicy = policy_of(team)
+    return _status(policy_of(team), now)[0]
+
+
+def _status(policy: TeamPolicy, now: datetime) -> tuple[dict[str, Any], str]:
+    """The status, and the "We open again ..." sentence when closed ("" when open)."""
     status: Status = status_at(policy.availability, now)
     due = reply_by(policy.availability, now)
-    if status.open:
-        headline = "Open now"
-        detail = f"We aim to reply by {when_text(policy, due, now)}."
-    else:
-        headline = "Closed"
+    opening = ""
+    if not status.open:
         reason = f" ({status.detail})" if status.reason in ("closure", "paused", "bank_holiday") and status.detail else ""
-        detail = f"We open again {when_text(policy, status.next_opening, now)}{reason}. We aim to reply by {when_text(policy, due, now)}."
+        opening = f"We open again {when_text(policy, status.next_opening, now)}{reason}. "
     return {
         "open": status.open,
         "reason": status.reason,
-        "headline": headline,
-        "detail": detail,
+        "headline": "Open now" if status.open else "Closed",
+        "detail": f"{opening}We aim to reply by {when_text(policy, due, now)}.",
         "next_opening": iso(status.next_opening),
         "reply_by": iso(due),
         "reply_by_text": when_text(policy, due, now),
-    }
+    }, opening
+
+
+def patient_status(team: TeamItem, conversation: ThreadMarks, now: datetime) -> dict[str, Any]:
+    """A team's status on a young person's own pages: a reply-by only for a reply they are owed.
+
+    "We aim to reply by Wednesday" read, after the team had replied, as a promise still open. So while
+    the team owes a reply the line gives that reply's time; otherwise it says what a new message would
+    get ("If you send a message now..."), which the person needs to know before they write.
+    """
+    policy = policy_of(team)
+    status, opening = _status(policy, now)
+    owed_by = conversation.reply_by if conversation.waiting_since is not None else None
+    if owed_by is not None:
+        aim = f"We aim to reply to you by {when_text(policy, owed_by, now)}."
+    else:
+        aim = f"If you send a message now, we aim to reply by {status['reply_by_text']}."
+    return {**status, "detail": opening + aim, "owed": owed_by is not None}
 
 
 def emergency_routes() -> list[dict[str, str]]:
@@ -64,6 +82,9 @@ class ThreadMarks(Protocol):
     @property
     def patient_read_upto(self) -> datetime | None: ...
 
+    @property
+    def reply_by(self) -> datetime | None: ...
+
 
 class Marks(NamedTuple):
     """ThreadMarks as they stand just after a send (the loaded conversation predates the new message)."""
@@ -71,6 +92,7 @@ class Marks(NamedTuple):
     waiting_since: datetime | None
     team_read_upto: datetime | None
     patient_read_upto: datetime | None
+    reply_by: datetime | None = None
 
 
 def message(item: MessageItem, conversation: ThreadMarks, *, viewer: str, policy: TeamPolicy | None,

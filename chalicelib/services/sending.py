@@ -30,7 +30,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain import conversation as rules
 from chalicelib.domain.messages import body_digest, clean_body, clean_client_id, preview
-from chalicelib.errors import Conflict, ServiceUnavailable
+from chalicelib.errors import Checks, Conflict, ServiceUnavailable
 from chalicelib.models import conversation as store
 from chalicelib.models import db
 from chalicelib.models import inbox as inbox_store
@@ -67,8 +67,12 @@ class _Draft(NamedTuple):
 
 
 def _draft(client_id: object, body: object) -> _Draft:
-    text = clean_body(body)
-    return _Draft(clean_client_id(client_id), text, body_digest(text))
+    checks = Checks()  # an empty message from a broken client: say both, as a form would
+    text = checks.run(lambda: clean_body(body))
+    client = checks.run(lambda: clean_client_id(client_id))
+    checks.done()
+    assert text is not None and client is not None  # done() raised otherwise
+    return _Draft(client, text, body_digest(text))
 
 
 # --- storing once ------------------------------------------------------------------------------------

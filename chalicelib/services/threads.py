@@ -17,7 +17,7 @@ from chalicelib.models import inbox as inbox_store
 from chalicelib.models import notes as note_store
 from chalicelib.models import rota as rota_store
 from chalicelib.models.audit import AuditEventType, audit_event
-from chalicelib.models.conversation import ConversationItem
+from chalicelib.models.conversation import ConversationItem, MessageItem
 from chalicelib.models.team import team_policy
 from chalicelib.scopes import PatientConversation, StaffConversation
 from chalicelib.services import present, rota
@@ -26,12 +26,17 @@ from chalicelib.services.common import staff_label, touch_session
 
 def patient_thread(pc: PatientConversation, now: datetime, before: str | None = None, *,
                    mark_read: bool = False) -> dict[str, Any]:
-    """A page of the patient's conversation with one team (marking the team's messages read if asked)."""
+    """A page of the patient's conversation with one team (marking the team's messages read if asked).
+
+    ``first_unread`` is the first message from the team the patient had not read before this look
+    (the page marks it with "New messages"), so it is found before the read is marked.
+    """
     page = store.message_page(pc.team.team_id, pc.actor.id, before=store.check_message_cursor(before))
+    first_unread = first_unread_id(page.messages, pc.conversation)
     if mark_read:
         do_patient_read(pc, now)
     policy = team_policy(pc.team)
-    status = present.team_status(pc.team, now)
+    status = present.patient_status(pc.team, pc.conversation, now)
     return {
         "team": {"team_id": pc.team.team_id, "name": pc.team.name, "phone": pc.team.phone, "status": status,
                  "contact": rota.today_contact(pc.items, pc.team, now)},
@@ -39,9 +44,18 @@ def patient_thread(pc: PatientConversation, now: datetime, before: str | None = 
         "messages": [present.message(m, pc.conversation, viewer="patient", policy=policy, now=now)
                      for m in page.messages],
         "older_cursor": page.older_cursor,
-        "first_unread": _first_unread(page.messages, "staff", pc.conversation.patient_read_upto,
-                                      pc.conversation.patient_unread),
+        "first_unread": first_unread,
     }
+
+
+def first_unread_id(messages: list[MessageItem], conv: ConversationItem) -> str | None:
+    """The first of ``messages`` from the team (or Teamline) that the patient has not read yet."""
+    if not conv.patient_unread:
+        return None
+    for m in messages:
+        if m.sender_kind in ("staff", "system") and (conv.patient_read_upto is None or m.sent_at > conv.patient_read_upto):
+            return m.message_id
+    return None
 
 
 def _first_unread(messages: list[Any], from_kind: str, read_upto: datetime | None, unread: float | None) -> str | None:
@@ -129,7 +143,7 @@ def patient_teams(actor: Actor, now: datetime) -> list[dict[str, Any]]:
             "name": team.name,
             "description": team.description,
             "phone": team.phone,
-            "status": present.team_status(team, now),
+            "status": present.patient_status(team, conv, now),
             "unread": int(conv.patient_unread or 0),
             "last_activity_text": present.when_text_for(team, conv.last_activity_at, now),
             "contact": rota.today_contact(found, team, now),

@@ -13,7 +13,13 @@ ERROR = {
     "required": ["error"],
     "properties": {"error": {"type": "object", "required": ["code", "message"],
                              "properties": {"code": {"type": "string"}, "message": {"type": "string"},
-                                            "field": {"type": "string"}}}},
+                                            "field": {"type": "string"},
+                                            # Several inputs wrong at once: all of them (the first is also above).
+                                            "errors": {"type": "array", "items": {
+                                                "type": "object", "required": ["code", "message"],
+                                                "properties": {"code": {"type": "string"},
+                                                               "message": {"type": "string"},
+                                                               "field": {"type": "string"}}}}}}},
 }
 _AUTH_ERRORS = {
     "401": {"description": "Not signed in", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

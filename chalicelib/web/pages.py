@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib import __version__
+from chalicelib.errors import TeamlineError
 from chalicelib.services.present import emergency_routes
 from chalicelib.settings import get_settings
 from chalicelib.web.templating import ROOT
@@ -39,6 +40,28 @@ def asset(name: str) -> str:
     return f"/static/{hashed}" if hashed else f"/static/{name}?v={asset_version()}"
 
 
+#: Fields whose error is shown next to another input (a hidden field's problem belongs to what the person typed).
+_SHOWN_AT = {"client_id": "body"}
+
+
+def field_error(error: Any, *fields: str | None) -> dict[str, str] | None:
+    """An NHS.UK field macro's ``errorMessage``: the first problem ``error`` has with one of ``fields``."""
+    if not isinstance(error, TeamlineError):
+        return None
+    for field, message in error.problems():
+        if field in fields:
+            return {"text": message}
+    return None
+
+
+def error_items(error: Any) -> list[dict[str, str]]:
+    """The NHS.UK error summary's list: every problem, each linked to the input it is about."""
+    if not isinstance(error, TeamlineError):
+        return []
+    return [{"text": message, "href": "#" + _SHOWN_AT.get(field or "", field or "maincontent")}
+            for field, message in error.problems()]
+
+
 def base_context(req: Any) -> dict[str, Any]:
     """Context shared by every page."""
     actor = req.actor
@@ -67,4 +90,6 @@ def base_context(req: Any) -> dict[str, Any]:
         "emergency_routes": emergency_routes(),
         "version": __version__,
         "path": req.path,
+        "field_error": field_error,
+        "error_items": error_items,
     }

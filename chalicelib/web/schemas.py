@@ -47,3 +47,17 @@ STATUS: dict[str, Any] = {
                    "detail": {"type": "string"}, "next_opening": {"type": ["string", "null"]},
                    "reply_by": {"type": ["string", "null"]}, "reply_by_text": {"type": "string"}},
 }
+UPDATES_RESPONSE: dict[str, Any] = {
+    "type": "object",
+    "required": ["changed", "messages", "latest", "owed"],
+    "properties": {
+        "changed": {"type": "boolean", "description": "Something newer than `after` is stored"},
+        "messages": {"type": "array", "items": MESSAGE, "description": "What is newer, oldest first"},
+        "more": {"type": "boolean", "description": "More are newer still: ask again from `latest`"},
+        "latest": {"type": ["string", "null"], "description": "The newest message's cursor: the next `after`"},
+        "first_unread": {"type": ["string", "null"]},
+        "read_upto": {"type": ["string", "null"], "description": "The team has read the patient's messages up to here"},
+        "owed": {"type": "boolean", "description": "The team still owes the patient a reply"},
+        "status": STATUS,
+    },
+}

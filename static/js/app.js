@@ -4,11 +4,13 @@
 // scripts/build_assets.py bundles this and everything it imports into one minified, content-hashed file:
 // one request, cached for a year.
 import { startNhsuk } from "./nhsuk.js";
+import { startNotifyOffer } from "./offer.js";
 import { sendWaiting, startCompose } from "./outbox.js";
 import { recheckSubscription, startPushPanel } from "./push.js";
 import { startRedFlagCheck } from "./red_flag_panel.js";
 import { guardSignOut } from "./signout.js";
 import { forgetDrafts, startTeamwork } from "./teamwork.js";
+import { startThread } from "./thread.js";
 
 document.documentElement.classList.remove("no-js");
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
@@ -64,6 +66,11 @@ function afterLoad(work) {
 afterLoad(() => registerServiceWorker().catch(() => {
   // A browser that refuses service workers still gets every page from the network.
 }));
+
+const thread = document.querySelector("[data-thread]");
+if (thread) startThread(thread);
+const offer = document.querySelector("[data-notify-offer]");
+if (offer) startNotifyOffer(offer, actor);
 
 const compose = document.querySelector("form[data-compose]");
 if (compose) startRedFlagCheck(compose);  // first: it may hold a send back to show where to get help now

@@ -6,6 +6,7 @@
 // The server de-duplicates by the message's client id, so sending twice can never store it twice.
 
 import { retryDelay } from "./backoff.js";
+import { clearErrors, showErrors } from "./form-errors.js";
 import { all, put, remove } from "./outbox-store.js";
 
 function meta(name) {
@@ -33,10 +34,13 @@ function bubble(entry) {
   return item;
 }
 
-function serverBubble(message) {
+/** A message as the server stored it, drawn as templates/partials/message.html draws it for a patient. */
+export function serverBubble(message) {
   const item = document.createElement("li");
   item.className = `tl-message tl-message--${message.sender}${message.mine ? " tl-message--mine" : ""}`;
   item.dataset.messageId = message.id;
+  item.dataset.cursor = message.cursor;
+  item.dataset.sentAt = message.sent_at;
   if (message.client_id) item.dataset.clientId = message.client_id;
   const head = document.createElement("p");
   head.className = "tl-message__meta";
@@ -55,7 +59,8 @@ function serverBubble(message) {
     const state = document.createElement("p");
     state.className = "tl-message__state";
     state.dataset.state = "sent";
-    state.textContent = "Sent" + (message.flagged ? " · Marked urgent for the team" : "") +
+    if (message.reply_by_text) state.dataset.replyBy = message.reply_by_text;
+    state.textContent = "Sent" + (message.read ? " · Read" : "") + (message.flagged ? " · Marked urgent for the team" : "") +
       (message.reply_by_text ? ` · We aim to reply by ${message.reply_by_text}` : "");
     item.append(state);
   }
@@ -221,6 +226,7 @@ export function startCompose(form) {
         const result = await sendEntry({ ...entry, csrf: meta("csrf-token") || entry.csrf });
         if (result.outcome === "sent") {
           item.replaceWith(serverBubble(result.data.message));
+          document.dispatchEvent(new CustomEvent("teamline:sent", { detail: result.data.message }));
           if (result.data.auto_reply && !list.querySelector(`[data-message-id="${result.data.auto_reply.id}"]`)) {
             list.append(serverBubble(result.data.auto_reply));
           }
@@ -242,17 +248,18 @@ export function startCompose(form) {
     else attempt = 0;
   }
 
+  const errorSlot = document.querySelector("[data-error-slot]");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = textarea.value.trim();
+    // The same words as the server's (chalicelib/domain/messages.py), shown the same NHS.UK way.
     const problem = !text ? "Write a message before sending." :
-      text.length > 2000 ? `Your message is ${text.length} characters long. Messages can be up to 2,000 characters.` : "";
+      text.length > 2000 ? `Your message is ${text.length.toLocaleString("en-GB")} characters long. Messages can be up to 2,000 characters.` : "";
     if (problem) {
-      textarea.setCustomValidity(problem);
-      textarea.reportValidity();
-      textarea.setCustomValidity("");
+      showErrors(errorSlot, form, [{ field: textarea.id, message: problem }]);
       return;
     }
+    clearErrors(errorSlot, form);
     const entry = {
       client_id: crypto.randomUUID(), team_id: teamId, api, actor, body: text, csrf: meta("csrf-token"),
       created_at: Date.now(), state: "waiting",

@@ -41,17 +41,17 @@ function deviceLabel() {
   return "This device";
 }
 
-function isAppleMobileInBrowser() {
+export function isAppleMobileInBrowser() {
   const apple = /iPhone|iPad|iPod/.test(navigator.userAgent);
   const standalone = window.navigator.standalone === true || window.matchMedia("(display-mode: standalone)").matches;
   return apple && !standalone;
 }
 
-function pushSupported() {
+export function pushSupported() {
   return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 }
 
-async function publicKey() {
+export async function publicKey() {
   const { public_key: key } = await (await fetch("/api/push/public-key")).json();
   return key;
 }
@@ -140,28 +140,45 @@ export function startPushPanel(panel) {
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {
-      const permission = await Notification.requestPermission();
-      if (permission !== "granted") {
-        say("Notifications were not allowed. You can change this in your browser's settings.");
-        return;
-      }
-      const registration = await navigator.serviceWorker.ready;
-      const subscription = await registration.pushManager.subscribe({
-        userVisibleOnly: true, applicationServerKey: urlBase64ToBytes(await publicKey()),
-      });
-      const record = { ...(await currentRecord()), actor: meta("teamline-actor-id"), csrf: meta("csrf-token") };
-      const response = await postSubscription(record, subscription);
-      if (!response.ok) {
-        const problem = await response.json().catch(() => null);
-        say(problem?.error?.message || "Notifications could not be turned on. Please try again.");
-        return;
-      }
-      say("Notifications are on for this device.");
-      window.location.reload();
-    } catch {
-      say("Notifications could not be turned on. Please try again.");
+      const outcome = await turnOnNotifications();
+      say(outcome.message);
+      if (outcome.ok) window.location.reload();
     } finally {
       button.disabled = false;
     }
   });
+}
+
+/** Is this person getting notifications on this device already (permission, a subscription, and it is theirs)? */
+export async function notificationsOnHere() {
+  if (!pushSupported() || Notification.permission !== "granted") return false;
+  const registration = await navigator.serviceWorker.ready;
+  const record = await readDevice();
+  return Boolean((await registration.pushManager.getSubscription()) && record?.actor === meta("teamline-actor-id"));
+}
+
+/**
+ * Ask the browser's permission (call it from a tap: browsers allow the question only then), subscribe and
+ * tell the server. Returns {ok, message}: the message says what happened, for the person to read.
+ */
+export async function turnOnNotifications() {
+  try {
+    const permission = await Notification.requestPermission();
+    if (permission !== "granted") {
+      return { ok: false, message: "Notifications were not allowed. You can change this in your browser's settings." };
+    }
+    const registration = await navigator.serviceWorker.ready;
+    const subscription = await registration.pushManager.subscribe({
+      userVisibleOnly: true, applicationServerKey: urlBase64ToBytes(await publicKey()),
+    });
+    const record = { ...(await currentRecord()), actor: meta("teamline-actor-id"), csrf: meta("csrf-token") };
+    const response = await postSubscription(record, subscription);
+    if (!response.ok) {
+      const problem = await response.json().catch(() => null);
+      return { ok: false, message: problem?.error?.message || "Notifications could not be turned on. Please try again." };
+    }
+    return { ok: true, message: "Notifications are on for this device." };
+  } catch {
+    return { ok: false, message: "Notifications could not be turned on. Please try again." };
+  }
 }

@@ -176,6 +176,9 @@ self.addEventListener("push", (event) => {
   } catch { /* a malformed payload still gets the generic notification */ }
   const title = data.title || "Teamline";
   const body = data.body || "You have a new message";
+  // An open conversation asks the server at once rather than at its next check (static/js/thread.js).
+  event.waitUntil(self.clients.matchAll({ type: "window" })
+    .then((windows) => windows.forEach((client) => client.postMessage({ type: "push-arrived" }))));
   event.waitUntil(self.registration.showNotification(title, {
     body,
     tag: data.ref || "teamline",  // the same push delivered twice collapses into one notification

@@ -134,7 +134,7 @@ def test_invite_join_message_and_reply(new_device: Any, stack: Any) -> None:
     tab.get_by_role("link", name=f"{DIABETES} inbox").click()
     tab.get_by_role("link", name="Patients", exact=True).click()
     expect(tab.get_by_role("heading", name="Patients")).to_be_visible()
-    expect(tab.get_by_role("cell", name="Ruby Fletcher", exact=True)).to_be_visible()
+    expect(tab.get_by_role("rowheader", name="Ruby Fletcher", exact=True)).to_be_visible()
     clinician.assert_accessible()
 
     # --- the Trust admin's page, on another tablet ----------------------------------------------------

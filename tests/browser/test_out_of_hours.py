@@ -109,7 +109,7 @@ def test_on_saturday_a_patient_sees_closed_writes_and_gets_one_automatic_reply(
     status = page.locator("[data-team-status]")
     expect(status).to_contain_text("Closed")
     expect(status).to_contain_text(CLOSED_UNTIL)
-    expect(status).to_contain_text(REPLY_BY)
+    expect(status).to_contain_text("If you send a message now, we aim to reply by Tuesday at 5pm")
     expect(page.locator(".tl-compose__scope")).to_contain_text("The team is closed now.")
     expect_help_now(page)
     expect(page.locator(".tl-message")).to_have_count(0)
@@ -121,6 +121,7 @@ def test_on_saturday_a_patient_sees_closed_writes_and_gets_one_automatic_reply(
     page.get_by_role("button", name="Send message").click()
     mine = page.locator(".tl-message", has_text=first)
     expect(mine.locator(".tl-message__state")).to_have_text(f"Sent · {REPLY_BY}")
+    expect(status).to_contain_text("We aim to reply to you by Tuesday at 5pm")  # now it is owed
     auto = page.locator(".tl-message", has=page.locator(".tl-message__sender", has_text="Automatic reply"))
     expect(auto).to_have_count(1)
     check_auto_reply(auto)

@@ -216,7 +216,7 @@ def test_scheduled_overdue_handler_runs_through_the_lambda_entry_point(app_clien
 
 def test_patient_sees_open_or_closed_before_writing(api, world, pinned_clock):
     open_page = api.get(f"/p/teams/{world.team_x}", "patient_a").body.decode()
-    assert "Open now" in open_page and "We aim to reply by tomorrow at 5pm" in open_page
+    assert "Open now" in open_page and "If you send a message now, we aim to reply by tomorrow at 5pm" in open_page
     pinned_clock.set(SATURDAY_MORNING)
     closed_page = api.get(f"/p/teams/{world.team_x}", "patient_a").body.decode()
     assert "Closed" in closed_page and "We open again Monday at 9am" in closed_page

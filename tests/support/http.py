@@ -223,6 +223,23 @@ def error_summary(response: Any) -> str | None:
     return found.group(1) if found else None
 
 
+_SUMMARY_LIST = re.compile(r'nhsuk-error-summary__list">(.*?)</ul>', re.S)
+_SUMMARY_ITEM = re.compile(r'<a href="([^"]*)">\s*(.*?)\s*</a>', re.S)
+_FIELD_ERROR = re.compile(r'<span class="nhsuk-error-message" id="([^"]+)-error">\s*'
+                          r'<span class="nhsuk-u-visually-hidden">Error: </span>(.*?)\s*</span>', re.S)
+
+
+def error_summary_links(response: Any) -> list[tuple[str, str]]:
+    """Every (link, message) in a page's error summary, in order (the link as written: "#field")."""
+    found = _SUMMARY_LIST.search(page_text(response))
+    return [(href, text) for href, text in _SUMMARY_ITEM.findall(found.group(1))] if found else []
+
+
+def field_errors(response: Any) -> dict[str, str]:
+    """The error message shown next to each field, by the field's id."""
+    return dict(_FIELD_ERROR.findall(page_text(response)))
+
+
 # --- calling any route as any persona (the authorization matrix and the round-trip census) ----------------
 
 MATRIX_DEVICE = "matrix-device-0001"

@@ -127,6 +127,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int, int]] =
     ("POST", "/api/patient/teams/{team_id}/read"):                                (401, 200, 200, 403, 403, 403, 403, 403),
     ("GET",  "/api/patient/teams/{team_id}/agreement"):                           (401, 200, 200, 403, 403, 403, 403, 403),
     ("POST", "/api/patient/teams/{team_id}/agreement"):                           (401, 200, 200, 403, 403, 403, 403, 403),
+    ("GET",  "/api/patient/teams/{team_id}/since"):                               (401, 200, 200, 403, 403, 403, 403, 403),
     # --- JSON API: staff of team X
     ("GET",  "/api/staff/teams/{team_id}/inbox"):                                 (401, 403, 403, 200, 200, 404, 404, 404),
     ("GET",  "/api/staff/teams/{team_id}/patients"):                              (401, 403, 403, 200, 200, 404, 404, 404),
