@@ -127,7 +127,13 @@ def deploy(stage: str, settings_file: str | None) -> dict[str, Any]:
         public_key = aws_calls.create_vapid_keys(aws, stage)
 
     template = infra.build_template(stage, functions)
-    outputs = infra.deploy_stack(aws.client("cloudformation"), settings, template, say=say)
+    cloudformation = aws.client("cloudformation")
+    steps = infra.staged_templates(infra.current_template(cloudformation, infra.stack_name(stage)), template)
+    if len(steps) > 1:
+        say(f"The tables gain {len(steps)} indexes: DynamoDB adds one per update, so the stack is updated "
+            f"{len(steps)} times (each waits for its index to finish building)")
+    for step in steps:
+        outputs = infra.deploy_stack(cloudformation, settings, step, say=say)
     aws_calls.upload(aws, outputs["DeployStateBucketName"], aws_calls.SETTINGS_KEY.format(stage=stage),
                      json.dumps(settings.to_json(), indent=2).encode())
 

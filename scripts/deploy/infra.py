@@ -264,3 +264,64 @@ def deploy_stack(cloudformation: Any, settings: StageSettings, template: dict[st
     stack = describe_stack(cloudformation, name)
     assert stack is not None
     return outputs_of(stack)
+
+
+# --- adding secondary indexes to tables that hold data ---------------------------------------------------------
+
+
+def _indexes(template: dict[str, Any]) -> dict[str, list[str]]:
+    """Each DynamoDB table of a template (logical id) with its GSI names, in the template's order."""
+    return {logical_id: [g["IndexName"] for g in resource["Properties"].get("GlobalSecondaryIndexes", [])]
+            for logical_id, resource in template.get("Resources", {}).items()
+            if resource.get("Type") == "AWS::DynamoDB::Table"}
+
+
+def _with_indexes(template: dict[str, Any], logical_id: str, keep: set[str]) -> dict[str, Any]:
+    """A copy of ``template`` whose table ``logical_id`` has only the GSIs in ``keep`` (and only the attribute
+    definitions their keys and the table's own keys use, as DynamoDB requires)."""
+    staged = json.loads(json.dumps(template))
+    props = staged["Resources"][logical_id]["Properties"]
+    props["GlobalSecondaryIndexes"] = [g for g in props.get("GlobalSecondaryIndexes", []) if g["IndexName"] in keep]
+    if not props["GlobalSecondaryIndexes"]:
+        del props["GlobalSecondaryIndexes"]
+    used = {k["AttributeName"] for k in props["KeySchema"]}
+    used |= {k["AttributeName"] for g in props.get("GlobalSecondaryIndexes", []) for k in g["KeySchema"]}
+    props["AttributeDefinitions"] = [a for a in props["AttributeDefinitions"] if a["AttributeName"] in used]
+    return staged
+
+
+def staged_templates(current: dict[str, Any] | None, target: dict[str, Any]) -> list[dict[str, Any]]:
+    """The templates to deploy in turn so that no update adds more than one GSI to a table.
+
+    DynamoDB creates one global secondary index per table update, so CloudFormation refuses an update that
+    adds two; a stage deployed by an older release (fewer indexes) reaches ``target`` one index at a time.
+    The last template is always ``target`` itself. A new stack (``current`` None) or a new table is created
+    with all its indexes at once, which DynamoDB allows.
+    """
+    if current is None:
+        return [target]
+    have, wanted = _indexes(current), _indexes(target)
+    grown = {table: set(names) & set(wanted[table]) for table, names in have.items() if table in wanted}
+
+    def stage() -> dict[str, Any]:
+        step = target
+        for table, keep in grown.items():
+            step = _with_indexes(step, table, keep)
+        return step
+
+    steps: list[dict[str, Any]] = []
+    for table in grown:
+        for name in [n for n in wanted[table] if n not in have[table]][:-1]:
+            grown[table].add(name)
+            steps.append(stage())
+        grown[table] = set(wanted[table])  # the next step (or the target itself) adds the table's last one
+    return [*steps, target]
+
+
+def current_template(cloudformation: Any, name: str) -> dict[str, Any] | None:
+    """The template the stage's stack was last deployed with, or None when there is no stack yet."""
+    if describe_stack(cloudformation, name) is None:
+        return None
+    body = cloudformation.get_template(StackName=name, TemplateStage="Original")["TemplateBody"]
+    return body if isinstance(body, dict) else json.loads(body)
+
