@@ -153,6 +153,14 @@ export function startThread(thread) {
   const status = thread.querySelector("[data-thread-status]");
   const say = (text) => { if (status) status.textContent = text; };
   openAtNewest(list);
+  // Panels below the thread (the red-flag check, the notifications offer) and late styles can move it once the
+  // page has loaded; open it again then, unless the young person has already scrolled or typed.
+  let moved = false;
+  const stop = () => { moved = true; };
+  ["wheel", "touchstart", "keydown"].forEach((type) => window.addEventListener(type, stop, { once: true, passive: true }));
+  const again = () => { if (!moved) openAtNewest(list); };
+  if (document.readyState === "complete") requestAnimationFrame(again);
+  else window.addEventListener("load", () => requestAnimationFrame(again), { once: true });
   startEarlier(thread, say);
   startLive(thread, list);
 }

@@ -32,7 +32,7 @@ def test_the_pre_send_panel_on_a_phone_shows_the_teams_own_line_and_is_accessibl
     page = phone.open(f"/p/teams/{patient.team_id}")
     panel = page.locator("[data-red-flag-panel]")
     expect(panel).to_be_hidden()
-    expect(page.locator(".tl-compose__flagged")).to_contain_text("marked as urgent for the team")
+    expect(page.locator(".tl-compose__flagged")).to_contain_text("your message is urgent")
 
     # While typing: the panel appears, before anything is sent, with the team's own line to ring now.
     page.get_by_label("Your message").fill(FEVER)
