@@ -60,6 +60,7 @@ export function serverBubble(message) {
     state.className = "tl-message__state";
     state.dataset.state = "sent";
     if (message.reply_by_text) state.dataset.replyBy = message.reply_by_text;
+    if (message.flagged) state.dataset.flagged = "";
     state.textContent = "Sent" + (message.read ? " · Read" : "") + (message.flagged ? " · Marked urgent for the team" : "") +
       (message.reply_by_text ? ` · We aim to reply by ${message.reply_by_text}` : "");
     item.append(state);

@@ -69,7 +69,8 @@ function showMarks(list, answer) {
     const sentAt = state.closest("[data-sent-at]")?.dataset.sentAt || "";
     const read = Boolean(answer.read_upto && sentAt && sentAt <= answer.read_upto);
     const replyBy = answer.owed && state.dataset.replyBy ? ` · We aim to reply by ${state.dataset.replyBy}` : "";
-    const text = `Sent${read ? " · Read" : ""}${replyBy}`;
+    const flagged = state.dataset.flagged !== undefined ? " · Marked urgent for the team" : "";
+    const text = `Sent${read ? " · Read" : ""}${flagged}${replyBy}`;
     if (state.textContent !== text) state.textContent = text;  // the list is a live region: change only what changed
   });
   const detail = document.querySelector("[data-team-status] .tl-status__detail");
