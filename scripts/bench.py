@@ -43,6 +43,7 @@ TARGETS = {
     "inbox_page.scale_ratio": ("<=", 1.1), "conversation_page.scale_ratio": ("<=", 1.1),
     "inbox_page.items_read_ratio": ("<=", 1.0),
     "red_flag_check.us": ("<", 500),
+    "export.5000_messages_peak_mb": ("<", 256),
     "patients_page.round_trips": ("<=", 2),
     "patients_page.scale_ratio": ("<=", 1.1),
 }
