@@ -51,7 +51,7 @@ def main() -> int:
     stack = stack_support.start_stack()
     try:
         from chalicelib.services import signin
-        from chalicelib.web.routing import cookie_names
+        from chalicelib.web.cookies import cookie_names
 
         patient = stack.new_patient("Young Adult Diabetes Service", given_name="Light", family_name="House")
         signed = signin.do_patient_sign_in(stack.now, username=patient.username, password=patient.password,
