@@ -13,6 +13,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.access import access_staff_conversation, access_staff_team
+from chalicelib.api.lead_forms import lead_form
 from chalicelib.api.team_settings import _instant as json_instant  # the JSON API's one reader of an instant
 from chalicelib.domain import red_flags
 from chalicelib.domain.agreement import EDITABLE
@@ -50,13 +51,7 @@ def settings(req: RequestContext, team_id: str) -> Page:
 
 def _lead_form(req: RequestContext, team_id: str, name: str, action: Callable[[StaffTeam, dict[str, str]], Any]
                ) -> Page | Redirect:
-    st = access_staff_team(req, team_id, lead=True)
-    form = req.form()
-    try:
-        action(st, form)
-    except TeamlineError as error:
-        return _settings_page(req, st, error=error, form=name, values=form)
-    return Redirect(f"/staff/teams/{team_id}/safety?saved={name}#{name}")
+    return lead_form(req, team_id, name, action, _settings_page, f"/staff/teams/{team_id}/safety?saved={name}#{name}")
 
 
 @route(bp, TEAM + "/lines", methods=("POST",), auth="lead", summary="Set the team's own urgent lines")

@@ -12,6 +12,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.access import access_staff_team
+from chalicelib.api.lead_forms import lead_form
 from chalicelib.domain import auto_reply
 from chalicelib.domain.availability import Closure, Pause, policy_to_dict
 from chalicelib.errors import TeamlineError, ValidationError
@@ -68,15 +69,7 @@ def settings(req: RequestContext, team_id: str) -> Page:
 
 
 def _lead_action(req: RequestContext, team_id: str, form_name: str, action: Any) -> Page | Redirect:
-    st = access_staff_team(req, team_id, lead=True)
-    form = req.form()
-    try:
-        action(st, form)
-    except ValidationError as error:
-        return _settings_page(req, st, error=error, values=form, form=form_name)
-    except TeamlineError as error:
-        return _settings_page(req, st, error=error, values=form, form=form_name)
-    return Redirect(f"/staff/teams/{team_id}/settings?saved={form_name}")
+    return lead_form(req, team_id, form_name, action, _settings_page, f"/staff/teams/{team_id}/settings?saved={form_name}")
 
 
 @route(bp, "/staff/teams/{team_id}/settings/hours", methods=("POST",), auth="lead",

@@ -25,7 +25,7 @@ from chalicelib.ids import new_id
 from chalicelib.models import keys
 from chalicelib.models.base import MainItem
 from chalicelib.models.db import get, storage
-from chalicelib.models.team import TeamItem
+from chalicelib.models.team import TeamItem, per_policy_version
 
 STEPS_SHOWN = 50
 INTAKE_KEPT = timedelta(days=3)
@@ -133,15 +133,8 @@ def intake_today(team_id: str, day: str) -> int:
 # --- the parsed settings -----------------------------------------------------------------------------------------
 
 _settings: dict[tuple[str, int], SafetyPolicy] = {}
-_MAX_CACHED = 256
 
 
 def team_safety(team: TeamItem) -> SafetyPolicy:
     """The team's safety settings, parsed once per (team, policy version) per container (like ``team_policy``)."""
-    key = (team.team_id, int(team.policy_version or 0))
-    found = _settings.get(key)
-    if found is None:
-        if len(_settings) >= _MAX_CACHED:
-            _settings.clear()
-        found = _settings[key] = build_safety(team.safety, team.trust_lines, team.agreement)
-    return found
+    return per_policy_version(_settings, team, lambda: build_safety(team.safety, team.trust_lines, team.agreement))

@@ -7,8 +7,9 @@ edits; every edit bumps ``policy_version`` under a condition. ``team_policy`` pa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
@@ -171,16 +172,29 @@ def team_and_conversation(team_id: str, patient_id: str) -> tuple[TeamItem | Non
 
 # --- the parsed policy -------------------------------------------------------------------------------------
 
-_policies: dict[tuple[str, int], TeamPolicy] = {}
 _MAX_CACHED = 256
+T = TypeVar("T")
+
+
+def per_policy_version(cache: dict[tuple[str, int], T], team: TeamItem, build: Callable[[], T]) -> T:
+    """What ``build`` makes of a team's stored settings, kept per (team, policy version) for the container's life.
+
+    Every change to a team's settings bumps ``policy_version``, so a cached value is never stale. A container
+    serves a few teams; a full cache means something unusual, so it starts again.
+    """
+    key = (team.team_id, int(team.policy_version or 0))
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= _MAX_CACHED:
+            cache.clear()
+        found = cache[key] = build()
+    return found
+
+
+_policies: dict[tuple[str, int], TeamPolicy] = {}
 
 
 def team_policy(team: TeamItem) -> TeamPolicy:
     """The team's parsed policy, cached per (team, policy version) for the life of the container."""
-    key = (team.team_id, int(team.policy_version or 0))
-    policy = _policies.get(key)
-    if policy is None:
-        if len(_policies) >= _MAX_CACHED:
-            _policies.clear()  # a container serves a few teams; a full cache means something unusual: start again
-        policy = _policies[key] = build_policy(team.team_id, team.name, team.policy, team.auto_replies, team.away)
-    return policy
+    return per_policy_version(_policies, team, lambda: build_policy(team.team_id, team.name, team.policy,
+                                                                    team.auto_replies, team.away))
