@@ -109,3 +109,18 @@ def test_staff_to_notify_never_includes_someone_away_and_leaves_out_nobody_else(
 def test_urgent_conversations_wake_nobody_out_of_hours_when_the_team_has_nobody_on_call():
     assert staff_to_notify(_policy(), TEAM, urgent=True, now=SATURDAY_MORNING, on_call=False) == []
     assert _ids(staff_to_notify(_policy(), TEAM, urgent=True, now=WEDNESDAY_MORNING, on_call=False)) == TEAM
+
+
+def test_with_a_rota_only_who_it_puts_on_shift_is_told_unless_urgent_and_on_call_still_decides_out_of_hours():
+    """The rota (issue 9) and the on-call setting (issue 10) together: a named contact alone in hours; an urgent
+    conversation tells every clinician who is not away; out of hours, urgent wakes people only when on call."""
+    on_rota = {"sam"}
+    assert _ids(staff_to_notify(_policy(), TEAM, urgent=False, now=WEDNESDAY_MORNING, rota_on_shift=on_rota)) == ["sam"]
+    assert staff_to_notify(_policy(), TEAM, urgent=False, now=WEDNESDAY_MORNING, rota_on_shift=set()) == []
+    assert _ids(staff_to_notify(_policy(), TEAM, urgent=True, now=WEDNESDAY_MORNING, rota_on_shift=on_rota)) == TEAM
+    assert staff_to_notify(_policy(), TEAM, urgent=True, now=SATURDAY_MORNING, rota_on_shift=on_rota,
+                           on_call=False) == []
+    assert _ids(staff_to_notify(_policy(), TEAM, urgent=True, now=SATURDAY_MORNING, rota_on_shift=on_rota,
+                                on_call=True)) == TEAM
+    away = _policy(_away("sam", WEDNESDAY_MORNING - timedelta(days=1), SATURDAY_MORNING + timedelta(days=1)))
+    assert staff_to_notify(away, TEAM, urgent=False, now=WEDNESDAY_MORNING, rota_on_shift=on_rota) == []
