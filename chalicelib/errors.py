@@ -28,7 +28,7 @@ class TeamlineError(Exception):
 
     def message_for(self, field: str) -> str | None:
         """The message to show next to ``field`` (None if this error is not about it)."""
-        return self.message if self.field == field else None
+        return next((message for at, message in self.problems() if at == field), None)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON body for this error: ``{"error": {"code", "message", ["field"]}}``."""
@@ -59,11 +59,12 @@ class ValidationErrors(ValidationError):
     clients that know one error still work; the JSON adds ``errors``, every problem in form order.
     """
 
-    def __init__(self, errors: Sequence[ValidationError]) -> None:
+    def __init__(self, errors: Sequence[TeamlineError]) -> None:
         if not errors:
             raise ValueError("ValidationErrors needs at least one error")
         super().__init__(errors[0].message, field=errors[0].field)
         self.errors = list(errors)
+        self.status = max(error.status for error in self.errors)  # a form may also name something not found
 
     def to_dict(self) -> dict[str, Any]:
         body = super().to_dict()
@@ -78,16 +79,16 @@ class ValidationErrors(ValidationError):
 class Checks:
     """Run a form's field checks and report every failure at once, in the order the form asks.
 
-    ``run`` calls one check and keeps its ValidationError(s) instead of stopping; ``done`` raises
-    nothing, the one error, or ValidationErrors with all of them.
+    ``run`` calls one check (with any arguments) and keeps its ValidationError(s) instead of stopping;
+    ``done`` raises nothing, the one error, or ValidationErrors with all of them.
     """
 
     def __init__(self) -> None:
-        self.failed: list[ValidationError] = []
+        self.failed: list[TeamlineError] = []
 
-    def run(self, check: Callable[[], T]) -> T | None:
+    def run(self, check: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         try:
-            return check()
+            return check(*args, **kwargs)
         except ValidationErrors as errors:
             self.failed.extend(errors.errors)
         except ValidationError as error:
@@ -96,6 +97,10 @@ class Checks:
 
     def fail(self, message: str, *, field: str) -> None:
         self.failed.append(ValidationError(message, field=field))
+
+    def add(self, error: TeamlineError) -> None:
+        """Report an error found another way (a lookup that found nothing, say) with the form's others."""
+        self.failed.append(error)
 
     def has(self, field: str) -> bool:
         return any(e.field == field for e in self.failed)
@@ -206,48 +211,3 @@ class SignInFailed(Unauthenticated):
 
     code = "sign_in_failed"
     default_message = "The details you entered are not right. Check them and try again."
-
-
-class FormInvalid(ValidationError):
-    """Several fields of a form were wrong at once: each is reported, so a form shows all its errors together."""
-
-    def __init__(self, errors: list[TeamlineError]) -> None:
-        super().__init__(errors[0].message, field=errors[0].field)
-        self.errors = list(errors)
-        self.status = max(error.status for error in errors)
-
-    def to_dict(self) -> dict[str, Any]:
-        body = super().to_dict()
-        body["error"]["errors"] = [{"field": e.field, "message": e.message} for e in self.errors]
-        return body
-
-    def message_for(self, field: str) -> str | None:
-        return next((e.message for e in self.errors if e.field == field), None)
-
-    def problems(self) -> list[tuple[str | None, str]]:
-        return [(e.field, e.message) for e in self.errors]
-
-
-class Problems:
-    """Collects what is wrong with a form, so every problem is reported at once instead of the first."""
-
-    def __init__(self) -> None:
-        self.found: list[TeamlineError] = []
-
-    def check(self, check: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run one check; a ValidationError is noted (and None returned) rather than raised."""
-        try:
-            return check(*args, **kwargs)
-        except ValidationError as error:
-            self.add(error)
-            return None
-
-    def add(self, error: TeamlineError) -> None:
-        self.found.append(error)
-
-    def raise_any(self) -> None:
-        """Raise what was found: the one error, or all of them together."""
-        if len(self.found) == 1:
-            raise self.found[0]
-        if self.found:
-            raise FormInvalid(self.found)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.auth.actor import Actor
 from chalicelib.domain.people import clean_nhs_number
-from chalicelib.errors import Forbidden, NotFound, Problems, ValidationError
+from chalicelib.errors import Checks, Forbidden, NotFound, ValidationError
 from chalicelib.models import audit, audit_search
 from chalicelib.models import people as people_store
 from chalicelib.models import team as team_store
@@ -74,9 +74,9 @@ def _date(query: Mapping[str, str | None], prefix: str, label: str) -> date | No
         raise ValidationError(f"The {label} date must be a real date.", field=f"{prefix}_day") from exc
 
 
-def _dates(problems: Problems, query: Mapping[str, str | None], today: date) -> tuple[date, date]:
-    first = problems.check(_date, query, "from", "start")
-    last = problems.check(_date, query, "to", "end")
+def _dates(problems: Checks, query: Mapping[str, str | None], today: date) -> tuple[date, date]:
+    first = problems.run(_date, query, "from", "start")
+    last = problems.run(_date, query, "to", "end")
     first, last = first or last or today, last or first or today
     if last < first:
         problems.add(ValidationError("The end date must be the same as or after the start date.", field="to_day"))
@@ -115,13 +115,13 @@ def _patient(reader: Actor, query: Mapping[str, str | None]) -> str | None:
 def find_patient(reader: Actor, query: Mapping[str, str | None]) -> str:
     """The one patient of the reader's Trust with this last name (first name optional) and date of birth."""
     family = " ".join(str(query.get("family_name") or "").split())
-    problems = Problems()
+    problems = Checks()
     if not family:
         problems.add(ValidationError("Enter the patient's last name.", field="family_name"))
-    born = problems.check(_date, query, "dob", "date of birth")
-    if born is None and not problems.found:
+    born = problems.run(_date, query, "dob", "date of birth")
+    if born is None and not problems.failed:
         problems.add(ValidationError("Enter the patient's date of birth.", field="dob_day"))
-    problems.raise_any()
+    problems.done()
     teams = [t.team_id for t in team_store.trust_teams(reader.trust_id)]
     candidates = audit_search.patients_named(teams, family, str(query.get("given_name") or ""))
     patients = [p for p in people_store.patients_by_id(candidates).values()
@@ -137,18 +137,18 @@ def find_patient(reader: Actor, query: Mapping[str, str | None]) -> str:
 def parse_search(reader: Actor, query: Mapping[str, str | None], today: date) -> Search:
     """The search a query string asks for; every problem with it reported at once."""
     _require_reader(reader)
-    problems = Problems()
+    problems = Checks()
     first, last = _dates(problems, query, today)
     kind = query.get("kind") or None
     if kind and kind not in audit_words.DESCRIPTIONS:
         problems.add(ValidationError("Choose a kind of event from the list.", field="kind"))
-    staff_id = problems.check(_staff, reader, query.get("staff"))
+    staff_id = problems.run(_staff, reader, query.get("staff"))
     try:
         patient_id = _patient(reader, query)
     except (ValidationError, NotFound) as error:
         problems.add(error)
         patient_id = None
-    problems.raise_any()
+    problems.done()
     return Search(first, last, patient_id, staff_id, kind)
 
 

@@ -16,7 +16,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.auth.actor import TEAM_ROLES, Actor
 from chalicelib.domain.people import clean_email, clean_name
-from chalicelib.errors import Conflict, Forbidden, Problems, ServiceUnavailable, ValidationError
+from chalicelib.errors import Checks, Conflict, Forbidden, ServiceUnavailable, ValidationError
 from chalicelib.models import db
 from chalicelib.models import team as team_store
 from chalicelib.models.audit import AuditEventType, audit_event
@@ -59,12 +59,12 @@ class TeamDetails(NamedTuple):
 
 def check_team_form(form: Mapping[str, str]) -> TeamDetails:
     """A team's details from a form; every problem reported at once."""
-    problems = Problems()
-    name = problems.check(_team_name, form.get("name"))
-    description = problems.check(_description, form.get("description"))
-    phone = problems.check(accounts._clean_phone, form.get("phone"))
-    problems.raise_any()
-    return TeamDetails(name, description, phone)
+    problems = Checks()
+    name = problems.run(_team_name, form.get("name"))
+    description = problems.run(_description, form.get("description"))
+    phone = problems.run(accounts._clean_phone, form.get("phone"))
+    problems.done()  # past it, every check returned its value
+    return TeamDetails(name or "", description or "", phone or "")
 
 
 def do_create_team(now: datetime, admin: Actor, form: Mapping[str, str]) -> TeamItem:
@@ -118,13 +118,13 @@ def _new_roles(admin: Actor, form: Mapping[str, str]) -> dict[str, str]:
 def do_create_staff(now: datetime, admin: Actor, form: Mapping[str, str]) -> accounts.NewStaff:
     """Create a staff account from the admin's form (checked in full first); returns the one-time password."""
     _require_admin(admin)
-    problems = Problems()
-    given = problems.check(clean_name, form.get("given_name"), field="given_name", label="first name")
-    family = problems.check(clean_name, form.get("family_name"), field="family_name", label="last name")
-    email = problems.check(clean_email, form.get("email"))
-    job_title = problems.check(_job_title, form.get("job_title"))
-    roles = problems.check(_new_roles, admin, form)
-    problems.raise_any()
+    problems = Checks()
+    given = problems.run(clean_name, form.get("given_name"), field="given_name", label="first name")
+    family = problems.run(clean_name, form.get("family_name"), field="family_name", label="last name")
+    email = problems.run(clean_email, form.get("email"))
+    job_title = problems.run(_job_title, form.get("job_title"))
+    roles = problems.run(_new_roles, admin, form)
+    problems.done()
     return accounts.do_create_staff(now, admin, email=email, given_name=given, family_name=family,
                                     job_title=job_title, is_trust_admin=form.get("is_trust_admin") == "yes",
                                     team_roles=roles)
@@ -132,7 +132,7 @@ def do_create_staff(now: datetime, admin: Actor, form: Mapping[str, str]) -> acc
 
 def check_role_change(admin: Actor, staff: StaffItem, form: Mapping[str, str]) -> tuple[str, str | None]:
     """The (team, role) a role form asks for (role None: remove from the team); every problem at once."""
-    problems = Problems()
+    problems = Checks()
     team_id = form.get("team_id") or ""
     if not team_id:
         problems.add(ValidationError("Choose a team.", field="team_id"))
@@ -142,8 +142,8 @@ def check_role_change(admin: Actor, staff: StaffItem, form: Mapping[str, str]) -
     elif role == "none" and team_id and team_id not in (staff.team_roles or {}):
         problems.add(ValidationError(f"{staff.display_name} is not in that team.", field="team_id"))
     if team_id:
-        problems.check(accounts._teams_of_trust, admin.trust_id, [team_id])
-    problems.raise_any()
+        problems.run(accounts._teams_of_trust, admin.trust_id, [team_id])
+    problems.done()
     return team_id, None if role == "none" else role
 
 
