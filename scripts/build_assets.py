@@ -4,13 +4,15 @@ What a young person's phone downloads before it shows anything is built here, so
 fetched once:
 
 * **CSS**: NHS.UK frontend compiled from its SCSS with only the parts our pages use, followed by
-  Teamline's own ``static/css/app.css``, minified by esbuild into one file: one request. ``app.css`` is
-  for the young person's pages and the public ones (``static/scss/nhsuk.scss``); ``staff.css`` adds what
-  only staff pages use (``nhsuk-staff.scss``: tables, details...), so a phone never downloads it. Only
-  ``app.css`` is precached: staff tablets keep ``staff.css`` in their HTTP cache.
+  Teamline's own styles, minified by esbuild into one file: one request. ``app.css`` is for the young
+  person's pages and the public ones (``static/scss/nhsuk.scss`` and ``static/css/app.css``); ``staff.css``
+  adds what only staff pages use (``nhsuk-staff.scss``: tables, details...; ``static/css/staff.css``: the
+  inbox, notes, the dashboard, the rota tools...), so a phone never downloads it. Only ``app.css`` is
+  precached: staff tablets keep ``staff.css`` in their HTTP cache.
 * **JS**: ``static/js/app.js`` and everything it imports (our modules and the NHS.UK frontend components
   we use) bundled and minified by esbuild into one ES module: one request, and no module imports another
-  by an unversioned URL.
+  by an unversioned URL. ``staff.js`` is the same plus the team inbox's script (``teamwork.js``), for
+  staff pages; like ``staff.css`` it is not precached.
 * **Names**: every file is named by its content (``app.3fa9c1b2d4.js``), so a URL never changes meaning;
   the server caches them for a year and the service worker serves them without asking the network.
   ``assets.json`` maps each logical name to its file, and lists exactly the URLs the worker precaches.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import struct
 import subprocess
@@ -33,6 +36,7 @@ import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "static" / "dist"
@@ -42,6 +46,17 @@ BLUE = (0, 94, 184)
 WHITE = (255, 255, 255)
 #: Browsers Teamline supports: those with ES modules, <dialog>, CSS.escape and optional chaining.
 JS_TARGET = "es2020"
+#: NHS.UK frontend features no Teamline page uses, inside components the pages do use: the header's navigation,
+#: menu, search, account and organisation variants (our header is the service name and logo only), and the card's
+#: variants other than plain, clickable, warning and the urgent care card. A rule whose every selector names one of these
+#: classes is left out of the build (``drop_unused_rules``); the rest of each component is kept as compiled.
+#: tests/functional/test_static_shell.py (every NHS.UK class any page renders, as any persona, is in the
+#: stylesheet it links) and the browser tier (the same on every page's live DOM) fail if a page starts to use one.
+UNUSED_NHSUK = re.compile(r"nhsuk-header__(?:account|menu|navigation|organisation|search)[a-z_-]*"
+                          r"|nhsuk-header--(?:inline|organisation|white)"
+                          r"|nhsuk-card--(?:feature|primary|secondary|care--emergency|care--non-urgent)"
+                          r"|nhsuk-card__(?:img|action|actions|content--[a-z]+|heading--feature)"
+                          r"|nhsuk-icon--(?:search|user)")
 #: Templates the service worker's cached copy of /offline is rendered from: a change to them is a new version.
 OFFLINE_TEMPLATES = ("templates/base.html", "templates/offline.html", "templates/partials/help_now.html")
 
@@ -119,11 +134,52 @@ def _run(command: list[str], stdin: bytes | None = None) -> bytes:
     return result.stdout
 
 
-def compile_css(scss: str) -> bytes:
-    """NHS.UK frontend (the parts ``scss`` uses) then Teamline's own styles, minified."""
-    nhsuk = _run([str(NODE_BIN / "sass"), "--no-source-map", "--style=compressed", f"--load-path={ROOT / 'node_modules'}",
-                  str(ROOT / "static" / "scss" / scss)])
-    ours = (ROOT / "static" / "css" / "app.css").read_bytes()
+def drop_unused_rules(css: str, unused: re.Pattern[str] = UNUSED_NHSUK) -> str:
+    """``css`` without the selectors that name a class ``unused`` matches (whole class names), and without the
+    rules and at-rule blocks left empty. Only classes the selector itself requires count: a class inside
+    ``:not(...)`` or ``:is(...)`` does not make a selector unused. Parsed with tinycss2, not by pattern."""
+    import tinycss2
+
+    def required_classes(tokens: list[Any]) -> set[str]:
+        return {tokens[i + 1].value for i in range(len(tokens) - 1)
+                if tokens[i].type == "literal" and tokens[i].value == "." and tokens[i + 1].type == "ident"}
+
+    def kept_selectors(prelude: list[Any]) -> list[list[Any]]:
+        selectors: list[list[Any]] = [[]]
+        for token in prelude:
+            if token.type == "literal" and token.value == ",":
+                selectors.append([])
+            else:
+                selectors[-1].append(token)
+        return [sel for sel in selectors if not any(unused.fullmatch(c) for c in required_classes(sel))]
+
+    def prune(rules: list[Any]) -> list[Any]:
+        out = []
+        for rule in rules:
+            if rule.type == "qualified-rule":
+                kept = kept_selectors(rule.prelude)
+                if not kept:
+                    continue
+                rule.prelude = [token for i, sel in enumerate(kept)
+                                for token in ([tinycss2.ast.LiteralToken(0, 0, ",")] if i else []) + sel]
+            elif rule.type == "at-rule" and rule.content is not None and rule.lower_at_keyword in ("media", "supports"):
+                inner = prune(tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True))
+                if not inner:
+                    continue
+                rule.content = inner
+            out.append(rule)
+        return out
+
+    return tinycss2.serialize(prune(tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True)))
+
+
+def compile_css(scss: str, own: tuple[str, ...]) -> bytes:
+    """NHS.UK frontend (the parts ``scss`` uses, less ``UNUSED_NHSUK``) then Teamline's own styles (``own``, in
+    order), minified."""
+    compiled = _run([str(NODE_BIN / "sass"), "--no-source-map", "--style=compressed",
+                     f"--load-path={ROOT / 'node_modules'}", str(ROOT / "static" / "scss" / scss)])
+    nhsuk = drop_unused_rules(compiled.decode()).encode()
+    ours = b"\n".join((ROOT / "static" / "css" / name).read_bytes() for name in own)
     return _run([str(NODE_BIN / "esbuild"), "--loader=css", "--minify", "--log-level=warning"], stdin=nhsuk + b"\n" + ours)
 
 
@@ -147,9 +203,10 @@ def build() -> str:
         if not (NODE_BIN / tool).exists() or not NHSUK.is_dir():
             sys.exit(f"{tool} or nhsuk-frontend is missing: run `npm ci` first (make assets does).")
     outputs: dict[str, bytes] = {
-        "app.css": compile_css("nhsuk.scss"),
-        "staff.css": compile_css("nhsuk-staff.scss"),
+        "app.css": compile_css("nhsuk.scss", ("app.css",)),
+        "staff.css": compile_css("nhsuk-staff.scss", ("app.css", "staff.css")),
         "app.js": bundle_js(ROOT / "static" / "js" / "app.js", format="esm"),
+        "staff.js": bundle_js(ROOT / "static" / "js" / "staff.js", format="esm"),
         "icon-180.png": icon(180),
         "icon-192.png": icon(192),
         "icon-512.png": icon(512),

@@ -1,7 +1,7 @@
 """Bar charts as geometry: where each bar, label and grid line goes in an SVG. Pure.
 
 The dashboard draws its charts on the server, as SVG written by a template from these numbers: no
-chart script runs in the browser, and nothing needs an inline style (colours come from ``app.css``
+chart script runs in the browser, and nothing needs an inline style (colours come from ``static/css/staff.css``
 classes, positions are SVG attributes), so the strict Content-Security-Policy holds. A charting
 library was considered (pygal writes a ``<style>`` element and script tags into its SVG, which the
 CSP refuses and which would have to be stripped); two kinds of bar chart are a few dozen lines here.

@@ -136,7 +136,7 @@ PATIENT_ERRORS = {
 MESSAGE_CALLS = {name for name, value in vars(errors).items()
                  if isinstance(value, type) and issubclass(value, errors.TeamlineError)} | {"fail", "_filled"}
 #: Page scripts that run on a young person's pages.
-PATIENT_SCRIPTS = ("app.js", "outbox.js", "push.js", "offer.js", "signout.js", "thread.js", "form-errors.js")
+PATIENT_SCRIPTS = ("app.js", "page.js", "outbox.js", "push.js", "offer.js", "signout.js", "thread.js", "form-errors.js")
 _SENTENCE = re.compile(r"^[A-Z].* .*[.?!]$", re.S)
 
 

@@ -67,7 +67,8 @@ def test_the_service_worker_precaches_exactly_what_the_patients_pages_use(
     for url in precache:
         assert url in worker, url
     assert precache - SERVICE_WORKER_OWN <= shell.hashed_urls()
-    patient_pages = {where: html for where, html in rendered.items() if where[2] in ("anonymous", "patient_a")}
+    patient_pages = {where: html for where, html in rendered.items()
+                     if where[2] in ("anonymous", "patient_a") and not where[1].startswith("/staff")}
     used = set().union(*(set(shell.STATIC_URL.findall(html)) for html in patient_pages.values()))
     badge = "/static/" + shell.manifest()["files"]["badge-96.png"]  # type: ignore[index]
     manifest_icons = {"/static/" + shell.manifest()["files"][n]  # type: ignore[index]
@@ -103,9 +104,36 @@ def test_a_phone_never_downloads_the_staff_only_components(rendered: dict[tuple[
     patient_css = shell.stylesheet_classes("/static/" + files["app.css"])
     for staff_only in ("nhsuk-table__caption", "nhsuk-details__text", "nhsuk-radios", "nhsuk-warning-callout"):
         assert staff_only not in patient_css, staff_only
+    own = shell.own_classes("/static/" + files["app.css"])
+    for staff_only in ("tl-note", "tl-chart", "tl-figures", "tl-rota-tools", "tl-transcript", "tl-canned"):
+        assert staff_only not in own, staff_only
+    patient_js = (shell.DIST / files["app.js"]).read_text()
+    staff_js = (shell.DIST / files["staff.js"]).read_text()
+    for teamwork in ("data-inbox-live", "data-canned-choice", "teamline.draft."):  # static/js/teamwork.js
+        assert teamwork not in patient_js and teamwork in staff_js, teamwork
     for (_, path, persona), html in rendered.items():
-        expected = "staff.css" if '<meta name="teamline-actor" content="staff">' in html else "app.css"
-        assert shell.stylesheets(html) == ["/static/" + files[expected]], (path, persona)
+        staff = '<meta name="teamline-actor" content="staff">' in html
+        assert shell.stylesheets(html) == ["/static/" + files["staff.css" if staff else "app.css"]], (path, persona)
+        # The staff sign-in page runs the staff script: it brings a timed-out clinician back to their draft.
+        script = "staff.js" if staff or path == "/staff/sign-in" else "app.js"
+        assert shell.scripts(html) == ["/static/" + files[script]], (path, persona)
+
+
+def test_no_young_persons_page_uses_a_class_only_the_staff_stylesheet_styles() -> None:
+    """Teamline's own tl-* classes: what the young person's and the public pages use is styled in app.css, not
+    only in static/css/staff.css (compiled into the staff stylesheet, which their pages never link)."""
+    literal = re.compile(r"\btl-[a-z0-9_-]*[a-z0-9](?![a-z0-9_-]*\{)")
+    files = shell.manifest()["files"]
+    assert isinstance(files, dict)
+    patient, staff = (shell.own_classes("/static/" + files[name]) for name in ("app.css", "staff.css"))
+    staff_only = staff - patient
+    assert len(patient) > 50 and {"tl-note", "tl-chart", "tl-rota-tools"} <= staff_only
+    sources = [*(shell.ROOT / "templates").rglob("*.html"), *(shell.ROOT / "static" / "js").glob("*.js")]
+    for source in sources:
+        if source.parent.name in ("staff", "admin") or source.name in ("teamwork.js", "staff.js", "charts.html"):
+            continue  # staff pages (partials/charts.html: the workload dashboard's charts)
+        misplaced = set(literal.findall(source.read_text())) & staff_only
+        assert not misplaced, f"{source.name} uses {sorted(misplaced)}: move their rules to static/css/app.css"
 
 
 def _png_pixels(data: bytes) -> tuple[int, int, int, list[bytes]]:

@@ -18,6 +18,8 @@ NHSUK_BUNDLE = ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk" / "nh
 CSS_CLASS = re.compile(r"\.(nhsuk-[A-Za-z0-9_-]+)")
 HTML_CLASS = re.compile(r"""\bclass\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 STATIC_URL = re.compile(r"""/static/[^"'\s)>]+""")
+OWN_CLASS = re.compile(r"\.(tl-[A-Za-z0-9_-]+)")
+SCRIPT = re.compile(r"""<script\b[^>]*\bsrc="([^"]+)\"""")
 STYLESHEET = re.compile(r"""<link\b[^>]*\brel="stylesheet"[^>]*\bhref="([^"]+)\"""")
 
 
@@ -52,6 +54,15 @@ def stylesheet_classes(url: str) -> frozenset[str]:
     return frozenset(css_classes((DIST / files.get(name, name)).read_text()))
 
 
+@lru_cache(maxsize=8)
+def own_classes(url: str) -> frozenset[str]:
+    """Teamline's own tl-* classes styled by the built stylesheet at ``url``."""
+    name = url.removeprefix("/static/")
+    files = manifest()["files"]
+    assert isinstance(files, dict)
+    return frozenset(OWN_CLASS.findall((DIST / files.get(name, name)).read_text()))
+
+
 def html_classes(html: str) -> set[str]:
     """The nhsuk-* classes used in an HTML document."""
     found: set[str] = set()
@@ -67,6 +78,10 @@ def unstyled(classes: set[str], stylesheet: str) -> set[str]:
 
 def stylesheets(html: str) -> list[str]:
     return STYLESHEET.findall(html)
+
+
+def scripts(html: str) -> list[str]:
+    return SCRIPT.findall(html)
 
 
 def unversioned_static_urls(text: str) -> set[str]:
