@@ -5,9 +5,10 @@ the tracked one must stay as it is (it holds the local and test stages). So each
 ``build/deploy/<stage>/project/``: ``app.py``, ``chalicelib/`` (with precompiled bytecode: /var/task
 is read-only, so Lambda cannot cache it), ``requirements.txt``, ``vendor/templates`` and
 ``vendor/static`` (Chalice puts ``vendor/``'s contents at the root of the zip, next to ``app.py``,
-where the code reads them), and a ``.chalice/config.json`` whose stage holds the infrastructure
-stack's outputs: table names, stream ARN, role per function, the export bucket, the VAPID public key
-and subject. ``.chalice/deployed/<stage>.json`` (Chalice's record of what it created) is brought in
+where the code reads them), the ``VENDORED`` packages' pruned pure-Python wheels in ``vendor/`` (botocore
+with only the service models the functions use: see ``LAMBDA_AWS_SERVICES``), and a ``.chalice/config.json``
+whose stage holds the infrastructure stack's outputs: table names, stream ARN, role per function, the
+export bucket, the VAPID public key and subject. ``.chalice/deployed/<stage>.json`` (Chalice's record of what it created) is brought in
 from the stage's state bucket before the deploy and sent back after it. ``build/`` is gitignored.
 """
 
