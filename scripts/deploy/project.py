@@ -5,9 +5,10 @@ the tracked one must stay as it is (it holds the local and test stages). So each
 ``build/deploy/<stage>/project/``: ``app.py``, ``chalicelib/`` (with precompiled bytecode: /var/task
 is read-only, so Lambda cannot cache it), ``requirements.txt``, ``vendor/templates`` and
 ``vendor/static`` (Chalice puts ``vendor/``'s contents at the root of the zip, next to ``app.py``,
-where the code reads them), and a ``.chalice/config.json`` whose stage holds the infrastructure
-stack's outputs: table names, stream ARN, role per function, the export bucket, the VAPID public key
-and subject. ``.chalice/deployed/<stage>.json`` (Chalice's record of what it created) is brought in
+where the code reads them), the ``VENDORED`` packages' pruned pure-Python wheels in ``vendor/`` (botocore
+with only the service models the functions use: see ``LAMBDA_AWS_SERVICES``), and a ``.chalice/config.json``
+whose stage holds the infrastructure stack's outputs: table names, stream ARN, role per function, the
+export bucket, the VAPID public key and subject. ``.chalice/deployed/<stage>.json`` (Chalice's record of what it created) is brought in
 from the stage's state bucket before the deploy and sent back after it. ``build/`` is gitignored.
 """
 
@@ -32,8 +33,13 @@ NOT_PACKAGED = shutil.ignore_patterns("scss", "__pycache__", "*.pyc", ".DS_Store
 #: Packages the Lambda gets as pure-Python wheels unpacked into vendor/ rather than through requirements.txt, where
 #: pip would bring what they pull in: fpdf2 needs Pillow only for images (transcripts have none: 8 MB zipped),
 #: fontTools' Linux wheel carries optional compiled speed-ups (5.5 MB against 1.2 MB), and fhir.resources ships FHIR
-#: R5 and STU3 models Teamline never loads. The deploy rehearsal's test builds an export from the zip itself.
-VENDORED = ("fpdf2", "fonttools", "defusedxml", "fhir.resources", "fhir-core")
+#: R5 and STU3 models Teamline never loads. botocore ships the JSON models of ~450 AWS services (16.4 MB of a 33 MB
+#: zip) where the Lambda uses four (LAMBDA_AWS_SERVICES); vendoring it lets them be pruned, and boto3, s3transfer and
+#: pynamodb come the same way because pip would otherwise bring botocore back whole as their dependency (their own
+#: dependencies, jmespath, python-dateutil, six and urllib3, are pinned in requirements.txt for pip to install).
+#: The deploy rehearsal's tests build an export and make every kept AWS client from the zip itself.
+VENDORED = ("fpdf2", "fonttools", "defusedxml", "fhir.resources", "fhir-core",
+            "botocore", "boto3", "s3transfer", "pynamodb")
 NOT_IN_LAMBDA = ("pillow",)
 #: What is kept of vendored packages: of fhir.resources, its package init and the R4B models an export's bundle
 #: loads (the other 170 are loaded only by resources Teamline never writes; the rehearsal's test builds a bundle).
@@ -42,6 +48,22 @@ R4B_MODELS = ("backboneelement", "bundle", "codeableconcept", "coding", "communi
               "practitioner", "reference", "resource")
 PRUNE = {"fhir/resources": ("R4B", "__init__.py", "py.typed"),
          "fhir/resources/R4B": ("__init__.py", *(f"{name}.py" for name in R4B_MODELS))}
+#: The AWS services the Lambda makes clients for, and why: the only service models kept of botocore's (and boto3's)
+#: data. ``tests/unit/test_deploy_package.py`` fails if chalicelib or app.py makes a client for a service not here,
+#: and the deploy rehearsal's test makes each one's client from the deployed zip alone. Adding a service: add it
+#: here (and its permissions to infra/).
+LAMBDA_AWS_SERVICES = {
+    "dynamodb": "every table read and write: PynamoDB's models and the shared connection (chalicelib/models)",
+    "s3": "export files: the transcript PDF and FHIR bundle (chalicelib/models/export_files.py)",
+    "ssm": "the VAPID private key, a SecureString parameter (chalicelib/push/vapid.py)",
+    "sts": "botocore's credential chain makes an STS client to assume a role or use a web identity token; Lambda "
+           "gives credentials in the environment, so this is insurance (about 15 KB zipped)",
+}
+#: Folders of vendored packages of which only the named subfolders are kept; their files all stay. botocore reads
+#: data/endpoints.json, partitions.json, _retry.json and sdk-default-configuration.json for every client (and a new
+#: release may add more such files); each service folder is kept whole (service model, endpoint rules, paginators,
+#: waiters), whatever its API versions. boto3/data holds the models of boto3.resource(), kept likewise.
+PRUNE_SUBFOLDERS = {"botocore/data": tuple(LAMBDA_AWS_SERVICES), "boto3/data": tuple(LAMBDA_AWS_SERVICES)}
 #: Files that must be in the zip for pages to render.
 REQUIRED_IN_ZIP = ("app.py", "templates/base.html", "static/dist/assets.json")
 
@@ -163,6 +185,12 @@ def vendor_pure_wheels(pinned: dict[str, str], vendor: Path) -> None:
         for entry in (vendor / package).iterdir():
             if entry.name not in keep:
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    for folder, keep in PRUNE_SUBFOLDERS.items():
+        if folder == "botocore/data" and (missing := [n for n in keep if not (vendor / folder / n).is_dir()]):
+            raise DeployError(f"botocore has no model for {', '.join(missing)}: see LAMBDA_AWS_SERVICES")
+        for entry in (vendor / folder).iterdir():
+            if entry.is_dir() and entry.name not in keep:
+                shutil.rmtree(entry)
 
 
 def deployed_state_path(project: Path, stage: str) -> Path:
