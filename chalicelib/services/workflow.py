@@ -18,6 +18,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain import conversation as rules
 from chalicelib.domain.messages import clean_body
+from chalicelib.domain.people import takes_escalations
 from chalicelib.domain.rota import day_text
 from chalicelib.errors import Conflict, ServiceUnavailable, ValidationError
 from chalicelib.models import conversation as store
@@ -25,7 +26,7 @@ from chalicelib.models import db, keys
 from chalicelib.models import inbox as inbox_store
 from chalicelib.models import notes as note_store
 from chalicelib.models.audit import AuditEventType, Who, audit_event
-from chalicelib.models.team import TeamMemberItem, team_policy
+from chalicelib.models.team import TeamMemberItem, senior_ids, team_policy
 from chalicelib.scopes import StaffConversation
 from chalicelib.services.common import staff_label, touch_session
 
@@ -174,11 +175,18 @@ def do_add_note(sc: StaffConversation, now: datetime, body: object) -> None:
 
 
 def do_escalate(sc: StaffConversation, now: datetime, staff_id: object, reason: object) -> None:
-    """Ask a consultant or senior colleague to look; the reason is a staff-only note."""
+    """Ask a consultant or senior colleague to look; the reason is a staff-only note.
+
+    Only someone who takes escalations (``domain.people.takes_escalations``) can be asked; anyone else is a 400
+    and nothing is written.
+    """
     conv = sc.conversation
     member = _member(sc, staff_id, "staff_id")
     if member.staff_id == sc.actor.id:
         raise ValidationError("Choose a colleague other than yourself.", field="staff_id")
+    if not takes_escalations(member.role, member.staff_id in senior_ids(sc.team)):
+        raise ValidationError(f"{member_label(member)} does not take escalations. Choose a consultant or senior "
+                              "colleague: the team lead, or someone the lead has marked as senior.", field="staff_id")
     if conv.closed_at is not None:
         raise Conflict("This conversation is closed. Reopen it before escalating.")
     if not isinstance(reason, str) or not reason.strip():
@@ -206,9 +214,11 @@ def colleagues_view(sc: StaffConversation) -> dict[str, Any]:
     from chalicelib.models.team import roster
 
     members = sorted(roster(sc.team.team_id), key=lambda m: m.display_name.lower())
+    marked = senior_ids(sc.team)
     conv = sc.conversation
     return {"team": {"team_id": sc.team.team_id, "name": sc.team.name}, "me": sc.actor.id,
             "conversation": {"patient_id": conv.patient_id, "patient_name": conv.patient_name,
                              "assigned_staff_id": conv.assigned_staff_id or "", "assigned_name": conv.assigned_name},
             "members": [{"staff_id": m.staff_id, "name": m.display_name, "role": m.job_title, "lead": m.role == "lead",
-                         "me": m.staff_id == sc.actor.id} for m in members]}
+                         "me": m.staff_id == sc.actor.id, "senior": takes_escalations(m.role, m.staff_id in marked)}
+                        for m in members]}

@@ -154,6 +154,53 @@ def test_escalation_shows_in_escalated_to_me_until_they_act(api, world, pinned_c
     assert any(e.event_type == "conversation.escalated" for e in storage.audit_by_staff(world.staff["clinician_x"]))
 
 
+def _escalation_written(world, patient="patient_a") -> tuple:
+    conv = storage.conversation(world.team_x, world.patients[patient])
+    notes = [n for n in storage.notes(world.team_x, world.patients[patient]) if n.note_kind == "escalation"]
+    audited = [e for e in storage.audit_about_patient(world.patients[patient]) if e.event_type == "conversation.escalated"]
+    return conv.escalated_to, int(conv.revision or 0), len(notes), len(audited)
+
+
+def test_escalating_to_a_clinician_who_is_not_senior_is_refused_and_changes_nothing(api, world, pinned_clock):
+    send_as_patient(world, "patient_a", "My sugars are high", pinned_clock.now())
+    before = _escalation_written(world)
+    carl = world.staff["clinician_x"]  # a specialist nurse the lead has not marked as senior
+    form = api.get(f"{_conv_path(world)}/escalate", "lead_x")
+    assert form.status_code == 200 and carl not in form.body.decode()  # the form does not offer him
+    assert "Nobody else in this team takes escalations" in page_text(form)
+    page = api.post(f"{_conv_path(world)}/escalate", "lead_x", form={"staff_id": carl, "reason": "Please look"})
+    assert page.status_code == 400 and "Carl (Specialist nurse) does not take escalations" in page_text(page)
+    refused = api.post(f"{_api_conv(world)}/escalate", "lead_x", json_body={"staff_id": carl, "reason": "Please look"})
+    error = body_json(refused)["error"]
+    assert refused.status_code == 400 and error["field"] == "staff_id"
+    assert "does not take escalations" in error["message"] and "consultant or senior" in error["message"]
+    assert _escalation_written(world) == before
+    assert storage.view_count(world.team_x, f"escalated#{carl}") == 0
+    assert _names(_view(api, world, "clinician_x", "escalated")) == []
+
+
+def test_the_lead_marks_a_clinician_senior_and_then_they_take_escalations(api, world, pinned_clock):
+    send_as_patient(world, "patient_a", "My sugars are high", pinned_clock.now())
+    carl = world.staff["clinician_x"]
+    settings = f"/staff/teams/{world.team_x}/settings"
+    assert api.post(f"{settings}/seniors", "clinician_x", form={f"senior_{carl}": "yes"}).status_code == 403
+    assert api.post(f"{settings}/seniors", "lead_x", form={f"senior_{carl}": "yes"}).status_code == 303
+    assert storage.team(world.team_x).seniors == [carl]
+    marked = [e for e in storage.audit_by_staff(world.staff["lead_x"]) if e.event_type == "team.senior_changed"]
+    assert [e.detail for e in marked] == [{"staff_id": carl, "senior": True}]
+    form = api.get(f"{_conv_path(world)}/escalate", "lead_x")
+    assert f'value="{carl}"' in form.body.decode()
+    response = api.post(f"{_api_conv(world)}/escalate", "lead_x", json_body={"staff_id": carl, "reason": "Please look"})
+    assert response.status_code == 200 and body_json(response) == {"ok": True}
+    assert _names(_view(api, world, "clinician_x", "escalated")) == ["Alice Patient"]
+    # Unmarked again: he takes no new escalations (the one he has stays his until he acts on it).
+    assert api.post(f"{settings}/seniors", "lead_x", form={}).status_code == 303
+    assert storage.team(world.team_x).seniors == []
+    send_as_patient(world, "patient_b", "Question", pinned_clock.now())
+    again = api.post(f"{_conv_path(world, 'patient_b')}/escalate", "lead_x", form={"staff_id": carl, "reason": "Look"})
+    assert again.status_code == 400
+
+
 def test_every_view_is_one_batch_get_and_one_query_with_its_counts(api, world, pinned_clock):
     send_as_patient(world, "patient_a", "Waiting", pinned_clock.now())
     for persona in ("clinician_x", "lead_x"):
