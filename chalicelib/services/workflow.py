@@ -86,17 +86,36 @@ def commit(sc: StaffConversation, now: datetime, change: rules.Change, event: Au
         raise ServiceUnavailable() from exc
 
 
+#: A claim that lost a race reloads the conversation and decides again, this many times in all.
+CLAIM_TRIES = 3
+
+
 def do_claim(sc: StaffConversation, now: datetime) -> None:
-    """Take the conversation; if a colleague already holds it, fail and say who (use "Assign" to take it over)."""
-    conv = sc.conversation
-    if conv.assigned_staff_id == sc.actor.id:
-        return
-    if conv.assigned_staff_id:
-        raise Conflict(f"{conv.assigned_name or 'A colleague'} is already handling this conversation. "
-                       "Talk to them, or assign it to yourself on purpose.")
-    me = staff_label(sc.actor)
-    commit(sc, now, rules.assign(conv.state, sc.actor.id, me), AuditEventType.CONVERSATION_ASSIGNED,
-           f"{me} took this conversation.", {"from": None, "to": sc.actor.id}, subject=(sc.actor.id, me))
+    """Take the conversation; if a colleague already holds it, fail and say who (use "Assign" to take it over).
+
+    Two clinicians claiming at the same moment both pass the first check; the write is conditioned on the
+    revision they loaded, so exactly one commits. The other reloads the conversation and decides again: it
+    now names the winner ("Carl (Specialist nurse) is already handling ..."), or, if what changed was
+    something else (a new message), claims it with the fresh revision.
+    """
+    for _ in range(CLAIM_TRIES):
+        conv = sc.conversation
+        if conv.assigned_staff_id == sc.actor.id:
+            return
+        if conv.assigned_staff_id:
+            raise Conflict(f"{conv.assigned_name or 'A colleague'} is already handling this conversation. "
+                           "Talk to them, or assign it to yourself on purpose.")
+        me = staff_label(sc.actor)
+        try:
+            commit(sc, now, rules.assign(conv.state, sc.actor.id, me), AuditEventType.CONVERSATION_ASSIGNED,
+                   f"{me} took this conversation.", {"from": None, "to": sc.actor.id}, subject=(sc.actor.id, me))
+            return
+        except Conflict:
+            fresh = store.load(conv.team_id, conv.patient_id)
+            if fresh is None:
+                raise
+            sc = sc._replace(conversation=fresh)
+    raise Conflict("Someone else changed this conversation just now. Refresh and try again.")
 
 
 def do_assign(sc: StaffConversation, now: datetime, staff_id: object, *, expected_owner: object = None) -> None:
