@@ -243,9 +243,9 @@ def main() -> int:
 
         results.update(measure_inbox())
         # Every view's page must hold to the inbox page's budget: the figure is the worst of them all.
-        results["inbox_page.round_trips"] = max([results["inbox_page.round_trips"],
-                                                 *(v for k, v in results.items()
-                                                   if k.startswith("inbox_page.views.") and k.endswith(".round_trips"))])
+        per_view = {k: v for k, v in results.items() if k.startswith("inbox_page.views.") and k.endswith(".round_trips")}
+        TARGETS.update({k: TARGETS["inbox_page.round_trips"] for k in per_view})
+        results["inbox_page.round_trips"] = max([results["inbox_page.round_trips"], *per_view.values()])
     finally:
         dynamodb.stop()
     cold_env_keys = ("TEAMLINE_DYNAMODB_ENDPOINT",)
