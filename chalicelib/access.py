@@ -174,16 +174,20 @@ def access_staff_record(req: Caller, team_id: str, patient_id: str, export_id: s
 class PushTarget(NamedTuple):
     """What a clicked notification opens, for the person who clicked it."""
 
-    audience: str  # patient | staff: which side of the conversation the caller is on
+    audience: str  # patient | staff: which side of the conversation the caller is on; rota: a team's rota month
     team_id: str
     patient_id: str
+    month: str = ""
 
 
 _REF = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def access_push_target(req: Caller, ref: str) -> PushTarget:
-    """The conversation a notification ref points at, if the caller is its patient or in its team; else NotFound."""
+    """The conversation a notification ref points at, if the caller is its patient or in its team; else NotFound.
+
+    A rota notice's ref points at a team's rota month, for any patient of that team (it names nobody).
+    """
     expired = NotFound("That notification has expired.")
     if not _REF.match(ref):
         raise expired
@@ -191,6 +195,10 @@ def access_push_target(req: Caller, ref: str) -> PushTarget:
     target = loaded.get(push_store.ref_key(ref))
     actor = loaded.actor
     if not isinstance(target, PushRefItem) or (target.expires_at and target.expires_at <= req.now):
+        raise expired
+    if target.audience == "rota":  # a team's rota changed: any of its patients may open the month, nobody else
+        if actor.is_patient and target.team_id in actor.patient_team_ids:
+            return PushTarget("rota", target.team_id, "", target.month or "")
         raise expired
     if actor.is_patient and target.patient_id == actor.id and target.team_id in actor.patient_team_ids:
         return PushTarget("patient", target.team_id, target.patient_id)

@@ -31,7 +31,8 @@ from scripts.local_stack import EmbeddedDynamoDB  # noqa: E402
 
 TARGETS = {
     "send_message.round_trips": ("<=", 2),
-    "inbox_page.round_trips": ("<=", 2),  # the session BatchGetItem + one Query (docs/data-model.md)
+    # the session BatchGetItem + one Query (docs/data-model.md), whatever the view: the largest of every view's
+    "inbox_page.round_trips": ("<=", 2),
     "conversation_page.round_trips": ("<=", 2),
     "dashboard_page.round_trips": ("<=", 2),
     "scans": ("<=", 0),
@@ -241,6 +242,10 @@ def main() -> int:
         from scripts.bench_inbox import measure as measure_inbox  # the team inbox at scale (issue 9)
 
         results.update(measure_inbox())
+        # Every view's page must hold to the inbox page's budget: the figure is the worst of them all.
+        per_view = {k: v for k, v in results.items() if k.startswith("inbox_page.views.") and k.endswith(".round_trips")}
+        TARGETS.update({k: TARGETS["inbox_page.round_trips"] for k in per_view})
+        results["inbox_page.round_trips"] = max([results["inbox_page.round_trips"], *per_view.values()])
     finally:
         dynamodb.stop()
     cold_env_keys = ("TEAMLINE_DYNAMODB_ENDPOINT",)

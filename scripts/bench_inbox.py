@@ -9,8 +9,21 @@ on every Query, so its time grows with the table where DynamoDB's does not: the 
 own time, large over small, is what carries over. Items read per page come from the Count of each
 Query and the Responses of each BatchGetItem.
 
+Every inbox view (All, Unassigned, Mine, Escalated to me, Awaiting patient, Overdue, Follow-up due, Closed) is
+seeded at both sizes (the conversations spread over the workflow's states, some held by or escalated to the bench's
+clinician) and timed at the large size: its round trips and Teamline's own time.
+
+The small and large pages of a pair are timed one right after the other, in alternating order (small-large, then
+large-small), for many samples after discarded warm-up rounds, so load on the machine drifts over both alike and
+neither always goes first; the ratio is of medians.
+
 Figures: ``inbox_page.scale_ratio`` and ``conversation_page.scale_ratio`` (p50 of Teamline's own time,
-large / small; target <= 1.1) and ``inbox_page.items_read_ratio`` (items read, large / small; target 1.0).
+large / small; target <= 1.1), ``inbox_page.items_read_ratio`` (items read, large / small; target 1.0), and per
+view at the large size ``inbox_page.views.<view>.round_trips`` and ``inbox_page.views.<view>.own_p50_ms``
+(``inbox_page.round_trips`` in bench-results.json is the largest of these and of the small world's All view, see
+scripts/bench.py). The views are read as a clinician, as the inbox page's round trips always were: a lead's All view
+while the team has overdue conversations reads those too (one more Query, to show them first), and Mine while
+covering an away colleague reads theirs (one more per colleague).
 """
 
 from __future__ import annotations
@@ -31,6 +44,10 @@ SCALE = float(os.environ.get("BENCH_INBOX_SCALE", "1"))  # below 1 only to try t
 CONVERSATIONS = {"small": 20, "large": int(2000 * SCALE)}
 MESSAGES_PER_CONVERSATION = 50  # 1,000 and 100,000 messages
 THREAD = {"small": 100, "large": int(10_000 * SCALE)}
+#: The inbox's views (services.inbox.VIEWS), each timed at the large size.
+VIEWS = ("all", "unassigned", "mine", "escalated", "awaiting", "overdue", "followup", "closed")
+WARM_UP = 5  # rounds of every page before timing: templates, imports, pools, moto's first copies
+VIEW_SAMPLES = 15  # per view: round trips never vary; own time is reported for the record
 
 
 class ItemCounter:
@@ -47,30 +64,56 @@ class ItemCounter:
                           if isinstance(rows, list))
 
 
-def _watch(timer: DynamoTimer, counter: ItemCounter) -> list[Any]:
-    """Hook the timer and the item counter onto every botocore client Teamline's models use."""
+def _watch(timers: tuple[DynamoTimer, ...], counter: ItemCounter) -> list[Any]:
+    """Hook the timers and the item counter onto every botocore client Teamline's models use."""
     from chalicelib.models import db
     from chalicelib.models.base import AuditItem, MainItem
 
     clients = {id(c): c for c in (MainItem._get_connection().connection.client,
                                   AuditItem._get_connection().connection.client, db.connection().client)}
     for client in clients.values():
-        client.meta.events.register("before-call.dynamodb", timer.before)
-        client.meta.events.register("after-call.dynamodb", timer.after)
+        for timer in timers:
+            client.meta.events.register("before-call.dynamodb", timer.before)
+            client.meta.events.register("after-call.dynamodb", timer.after)
         client.meta.events.register("after-call.dynamodb", counter.after)
     return list(clients.values())
 
 
-def _unwatch(clients: list[Any], timer: DynamoTimer, counter: ItemCounter) -> None:
+def _unwatch(clients: list[Any], timers: tuple[DynamoTimer, ...], counter: ItemCounter) -> None:
     for client in clients:
-        client.meta.events.unregister("before-call.dynamodb", timer.before)
-        client.meta.events.unregister("after-call.dynamodb", timer.after)
+        for timer in timers:
+            client.meta.events.unregister("before-call.dynamodb", timer.before)
+            client.meta.events.unregister("after-call.dynamodb", timer.after)
         client.meta.events.unregister("after-call.dynamodb", counter.after)
 
 
-def _seed_team(team_id: str, conversations: int, now: datetime) -> None:
-    """Conversations (half waiting) with their messages, written in the table's own key layout."""
+def _workflow(n: int, conv: Any, at: datetime, now: datetime, staff_id: str) -> None:
+    """Put seeded conversation ``n`` in one of the workflow's states, in turn, so every view has plenty at scale.
+
+    Waiting and new (Unassigned, Overdue: its reply-by is past), held by the bench's clinician (Mine), escalated to
+    them, awaiting the patient, closed with a follow-up now due (Follow-up due, Closed), closed, held by a
+    colleague, and answered by a line Teamline posted (in All only).
+    """
     from chalicelib.domain import conversation as rules
+
+    kind = n % 8
+    if kind == 7:
+        _apply_state(conv, rules.notice(at))
+        return
+    _apply_state(conv, rules.patient_message(conv.state, at=at, preview="message", reply_by=at + timedelta(days=1),
+                                             auto_reply_at=None, auto_key=None))
+    steps = {1: lambda: rules.assign(conv.state, staff_id, "Bea (Nurse)"),
+             2: lambda: rules.escalate(staff_id, at),
+             3: lambda: rules.await_patient(at),
+             4: lambda: rules.close(at, now - timedelta(days=1)),
+             5: lambda: rules.close(at, None),
+             6: lambda: rules.assign(conv.state, "benchcolleague", "Sam (Nurse)")}
+    if kind in steps:
+        _apply_state(conv, steps[kind]())
+
+
+def _seed_team(team_id: str, conversations: int, now: datetime, staff_id: str) -> None:
+    """Conversations across the workflow's states with their messages, written in the table's own key layout."""
     from chalicelib.models import conversation as store
     from chalicelib.models.base import MainItem
 
@@ -86,9 +129,7 @@ def _seed_team(team_id: str, conversations: int, now: datetime) -> None:
                 at = start + timedelta(minutes=m)
                 batch.save(store.new_message(conv, at, "patient" if m % 2 == 0 else "staff", patient_id, "Bench",
                                              f"message {m}"))
-            change = rules.patient_message(conv.state, at=at, preview="message", reply_by=at + timedelta(days=1),
-                                           auto_reply_at=None, auto_key=None) if n % 2 else rules.notice(at)
-            _apply_state(conv, change)
+            _workflow(n, conv, at, now, staff_id)
             batch.save(conv)
 
 
@@ -147,6 +188,7 @@ def _measure_here(samples: int) -> dict[str, float]:
     from chalicelib import clock
     from chalicelib.auth import sessions
     from chalicelib.models.base import create_tables
+    from chalicelib.models.db import observe_calls
     from chalicelib.models.people import get_staff
     from chalicelib.services import accounts
     from scripts.demo_data import actor_for, required
@@ -170,7 +212,7 @@ def _measure_here(samples: int) -> dict[str, float]:
     threads = {size: _thread_patient(teams[size], lead, size, NOW) for size in CONVERSATIONS}
     seeding = time.monotonic()
     for size, count in CONVERSATIONS.items():
-        _seed_team(teams[size], count, NOW)
+        _seed_team(teams[size], count, NOW, staff.staff_id)
         _seed_thread(teams[size], threads[size], THREAD[size], NOW)
     seeded_s = time.monotonic() - seeding
     _no_deadline()
@@ -179,43 +221,60 @@ def _measure_here(samples: int) -> dict[str, float]:
         session, credential = sessions.new_session(NOW, kind, actor_id)
         session.save()
         personas[actor_id] = Persona("bench", kind, actor_id, credential.cookie_value(), session.csrf_token)
-    timer, counter = DynamoTimer(), ItemCounter()
-    clients = _watch(timer, counter)
+    # Wall time (the figure), and this thread's CPU time as a cross-check that machine load cannot move.
+    timer, cpu_timer, counter = DynamoTimer(), DynamoTimer(clock=time.thread_time), ItemCounter()
+    clients = _watch((timer, cpu_timer), counter)
     own: dict[str, list[float]] = {}
+    own_cpu: dict[str, list[float]] = {}
     items: dict[str, list[int]] = {}
+    trips: dict[str, list[int]] = {}
     try:
         with Client(app, stage_name="test") as client:
-            # The inbox as the clinician; the conversation as its patient reads it (the page `make bench`'s
-            # conversation_page.round_trips counts; a clinician's read also writes its audit row, and moto's
-            # transactions copy the whole table, which would only measure moto).
-            pages = {f"inbox.{size}": (f"/staff/teams/{teams[size]}", personas[staff.staff_id])
-                     for size in CONVERSATIONS}
-            pages |= {f"conversation.{size}": (f"/p/teams/{teams[size]}", personas[threads[size]])
-                      for size in CONVERSATIONS}
-            for _ in range(3):  # warm: templates, imports, pools
-                for path, persona in pages.values():
-                    client.http.request("GET", path, headers=persona.headers())
-            for _ in range(samples):
-                for name, (path, persona) in pages.items():
-                    timer.total, counter.items = 0.0, 0
-                    # moto runs in this process: the garbage its whole-table Query leaves (10,000 items for the
-                    # large thread, 100 for the small) would be collected during Teamline's part of the
-                    # request and be counted as Teamline's. Collect before, and not during, each request.
-                    gc.collect()
-                    gc.disable()
-                    started = time.perf_counter()
+            def timed(name: str, path: str, persona: Any) -> None:
+                """One request: Teamline's own time (end to end minus time inside DynamoDB), items read, round trips."""
+                timer.total, cpu_timer.total, counter.items = 0.0, 0.0, 0
+                # moto runs in another process, but this process still frees what botocore parsed (10,000 items
+                # for the large thread's Query, 100 for the small). Collect before, and not during, each request.
+                gc.collect()
+                gc.disable()
+                with observe_calls() as calls:
+                    started, started_cpu = time.perf_counter(), time.thread_time()
                     try:
                         response = client.http.request("GET", path, headers=persona.headers())
                     finally:
-                        elapsed = time.perf_counter() - started
+                        elapsed, elapsed_cpu = time.perf_counter() - started, time.thread_time() - started_cpu
                         gc.enable()
-                    assert response.status_code == 200, (name, response.status_code, response.headers.get("Location"), response.body[:300])
-                    own.setdefault(name, []).append((elapsed - timer.total) * 1000)
-                    items.setdefault(name, []).append(counter.items)
+                assert response.status_code == 200, (name, response.status_code, response.headers.get("Location"),
+                                                     response.body[:300])
+                own.setdefault(name, []).append((elapsed - timer.total) * 1000)
+                own_cpu.setdefault(name, []).append((elapsed_cpu - cpu_timer.total) * 1000)
+                items.setdefault(name, []).append(counter.items)
+                trips.setdefault(name, []).append(calls.total)
+
+            # The inbox as the clinician; the conversation as its patient reads it (the page `make bench`'s
+            # conversation_page.round_trips counts; a clinician's read also writes its audit row, and moto's
+            # transactions copy the whole table, which would only measure moto).
+            pairs = {"inbox": {size: (f"/staff/teams/{teams[size]}", personas[staff.staff_id]) for size in CONVERSATIONS},
+                     "conversation": {size: (f"/p/teams/{teams[size]}", personas[threads[size]])
+                                      for size in CONVERSATIONS}}
+            views = {f"view.{view}": (f"/staff/teams/{teams['large']}?view={view}", personas[staff.staff_id])
+                     for view in VIEWS}
+            for _ in range(WARM_UP):
+                for path, persona in [*(p for pair in pairs.values() for p in pair.values()), *views.values()]:
+                    client.http.request("GET", path, headers=persona.headers())
+            for round_ in range(samples):  # each pair back to back, small first in even rounds and large in odd ones
+                order = ("small", "large") if round_ % 2 == 0 else ("large", "small")
+                for page, pair in pairs.items():
+                    for size in order:
+                        timed(f"{page}.{size}", *pair[size])
+                if round_ < VIEW_SAMPLES:
+                    for name, (path, persona) in views.items():
+                        timed(name, path, persona)
     finally:
-        _unwatch(clients, timer, counter)
+        _unwatch(clients, (timer, cpu_timer), counter)
     p50 = {name: statistics.median(values) for name, values in own.items()}
-    return {
+    cpu50 = {name: statistics.median(values) for name, values in own_cpu.items()}
+    results = {
         "inbox_page.scale_ratio": round(p50["inbox.large"] / p50["inbox.small"], 3),
         "conversation_page.scale_ratio": round(p50["conversation.large"] / p50["conversation.small"], 3),
         "inbox_page.items_read_ratio": round(statistics.median(items["inbox.large"])
@@ -224,9 +283,17 @@ def _measure_here(samples: int) -> dict[str, float]:
         "inbox_page.own_p50_ms.large": round(p50["inbox.large"], 2),
         "conversation_page.own_p50_ms.small": round(p50["conversation.small"], 2),
         "conversation_page.own_p50_ms.large": round(p50["conversation.large"], 2),
+        "conversation_page.samples": len(own["conversation.large"]),
+        "inbox_page.cpu_scale_ratio": round(cpu50["inbox.large"] / cpu50["inbox.small"], 3),
+        "conversation_page.cpu_scale_ratio": round(cpu50["conversation.large"] / cpu50["conversation.small"], 3),
         "inbox_page.items_read.large": statistics.median(items["inbox.large"]),
         "bench_inbox.seed_seconds": round(seeded_s, 1),
     }
+    for view in VIEWS:
+        results[f"inbox_page.views.{view}.round_trips"] = max(trips[f"view.{view}"])
+        results[f"inbox_page.views.{view}.own_p50_ms"] = round(p50[f"view.{view}"], 2)
+        results[f"inbox_page.views.{view}.items_read"] = statistics.median(items[f"view.{view}"])
+    return results
 
 
 _SERVE = """
@@ -267,13 +334,18 @@ def _use_endpoint(endpoint: str | None) -> None:
 
 
 def _no_deadline() -> None:
-    """The route wrapper stops starting DynamoDB calls 9 s into a request; moto at this size can take longer."""
+    """The route wrapper stops starting DynamoDB calls 9 s into a request; moto at this size can take longer.
+
+    (The wrapper takes the deadline from the settings, which allow at most 12 s: its ``deadline`` is replaced for
+    this process by one of ten minutes.)
+    """
+    from chalicelib.models import db
     from chalicelib.web import routing
 
-    routing.REQUEST_DEADLINE_SECONDS = 600.0
+    routing.deadline = lambda seconds: db.deadline(600.0)  # type: ignore[assignment]
 
 
-def measure(samples: int = 25) -> dict[str, float]:
+def measure(samples: int = 61) -> dict[str, float]:
     """The figures, against a DynamoDB (moto) of the bench's own in a child process; Teamline's models point at it
     for the duration and back at whatever they used before."""
     from chalicelib.models.base import _Meta

@@ -73,6 +73,8 @@ def unsubscribe(req: RequestContext, device_id: str) -> Json:
        response_schema={"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}})
 def resolve_ref(req: RequestContext, ref: str) -> Json:
     target = access_push_target(req, ref)
+    if target.audience == "rota":
+        return Json({"url": f"/p/teams/{target.team_id}/rota" + (f"?month={target.month}" if target.month else "")})
     if target.audience == "patient":
         return Json({"url": f"/p/teams/{target.team_id}#latest"})
     return Json({"url": f"/staff/teams/{target.team_id}/patients/{target.patient_id}#latest"})

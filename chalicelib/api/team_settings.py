@@ -53,6 +53,7 @@ def _settings_page(req: RequestContext, st: StaffTeam, *, error: TeamlineError |
         "closures": closures,
         "pause": {"reason": pause.reason, "resume_text": present.when_text_for(st.team, pause.resume_at, req.now)}
         if pause else None,
+        "people": team_settings.seniors_view(st),
         "templates": [{"kind": kind, "text": (values or {}).get(f"auto_{kind}") if form == "auto" and values
                        else policy.templates.get(kind, auto_reply.DEFAULT_TEMPLATES[kind]),
                        "placeholders": sorted(auto_reply.ALLOWED_PLACEHOLDERS[kind])} for kind in auto_reply.KINDS],
@@ -149,6 +150,12 @@ def save_auto_replies(req: RequestContext, team_id: str) -> Page | Redirect:
             error.field = (error.field or "").replace("auto_replies.", "auto_")
             raise
     return _lead_action(req, team_id, "auto", action)
+
+
+@route(bp, "/staff/teams/{team_id}/settings/seniors", methods=("POST",), auth="lead",
+       summary="Choose which clinicians are senior and take escalations (the lead always does)")
+def save_seniors(req: RequestContext, team_id: str) -> Page | Redirect:
+    return _lead_action(req, team_id, "seniors", lambda st, form: team_settings.do_set_seniors(req.now, st, form))
 
 
 # --- away periods -----------------------------------------------------------------------------------

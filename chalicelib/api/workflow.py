@@ -139,6 +139,18 @@ def escalate(req: RequestContext, team_id: str, patient_id: str) -> Page | Redir
         sc, req.now, form.get("staff_id"), form.get("reason")))
 
 
+@route(bp, "/api/staff/teams/{team_id}/conversations/{patient_id}/escalate", methods=("POST",), kind="api",
+       auth="staff", summary="Escalate a conversation to a consultant or senior colleague, with a reason (staff only)",
+       request_schema={"type": "object", "required": ["staff_id", "reason"], "properties": {
+           "staff_id": {"type": "string", "description": "The team lead, or a clinician the lead marked as senior"},
+           "reason": {"type": "string", "maxLength": workflow.MAX_REASON}}}, response_schema=OK)
+def escalate_json(req: RequestContext, team_id: str, patient_id: str) -> Json:
+    data = req.json()
+    sc = _with_member(req, team_id, patient_id, data.get("staff_id"))
+    workflow.do_escalate(sc, req.now, data.get("staff_id"), data.get("reason"))
+    return Json({"ok": True})
+
+
 @route(bp, "/staff/teams/{team_id}/patients/{patient_id}/escalation/done", methods=("POST",), auth="staff",
        summary="Mark an escalation to you as dealt with")
 def escalation_done(req: RequestContext, team_id: str, patient_id: str) -> Redirect:

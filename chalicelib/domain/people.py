@@ -1,4 +1,4 @@
-"""Rules for the people data Teamline holds: names, dates of birth, NHS numbers, usernames, emails."""
+"""Rules for the people data Teamline holds: names, dates of birth, NHS numbers, usernames, emails; who is senior."""
 
 from __future__ import annotations
 
@@ -73,3 +73,21 @@ def clean_email(value: object, *, field: str = "email") -> str:
     if not _EMAIL.match(text):
         raise ValidationError("Enter an email address like name@nhs.net.", field=field)
     return text
+
+
+#: Team roles that are senior by definition: the team lead.
+SENIOR_ROLES = frozenset({"lead"})
+
+
+def takes_escalations(team_role: str | None, marked_senior: bool) -> bool:
+    """Whether a member of a team can be escalated to: a consultant or senior clinician of that team.
+
+    The one rule for it (the escalate form offers only these people, and the escalation refuses anyone
+    else). Job titles are free text a Trust admin types ("Consultant", "Clinical nurse specialist",
+    "ST3"...), so seniority is never guessed from them; it is explicit. The team lead is senior by their
+    role; any other clinician is senior when the team lead has marked them so (team settings, "Who takes
+    escalations"). Someone with no role in the team (``team_role`` None) never is, whatever the mark says.
+    """
+    if team_role is None:
+        return False
+    return team_role in SENIOR_ROLES or marked_senior

@@ -206,6 +206,27 @@ def changed_days(before: Mapping[date, RotaDay], after: Mapping[date, RotaDay]) 
     return sorted(d for d in set(before) | set(after) if before.get(d) != after.get(d))
 
 
+# --- telling patients that a published month changed ----------------------------------------------------------
+
+
+def days_worth_telling(policy: TeamPolicy, now: datetime, changed: list[date]) -> list[date]:
+    """The changed days of a re-publication that patients are told about by push: today or later, this month or next.
+
+    A change to a day already past, or to a month after next, is still shown in the app (the month view marks
+    it "updated") but is not worth waking a phone for. The first publication of a month changes nothing a
+    patient relied on, so it is never told by push (as the app's "Rota changed" line is not shown for it).
+    """
+    today = local_today(policy, now)
+    months = {(today.year, today.month), shift_month(today.year, today.month, 1)}
+    return [d for d in changed if d >= today and (d.year, d.month) in months]
+
+
+def telling_ends(policy: TeamPolicy, days: list[date]) -> datetime:
+    """When a push about these changed days stops being worth sending: the end of the last of them (team's time)."""
+    last = max(days) + timedelta(days=1)
+    return datetime.combine(last, time(0), tzinfo=ZoneInfo(policy.timezone)).astimezone(UTC)
+
+
 # --- who is on ------------------------------------------------------------------------------------------------
 
 

@@ -69,6 +69,7 @@ class AuditEventType(enum.StrEnum):
     ROTA_DRAFT_CHANGED = "rota.draft_changed"
     ROTA_PUBLISHED = "rota.published"
     ROTA_CHANGED = "rota.changed"
+    SENIOR_CHANGED = "team.senior_changed"
     # --- safety (issue 10)
     SAFETY_SETTINGS_CHANGED = "team.safety_changed"
     TRUST_LINES_CHANGED = "trust.urgent_lines_changed"

@@ -214,6 +214,11 @@ def rota_month(team_id: str, month: str) -> tuple[str, str]:
     return team_pk(team_id), f"{ROTA_PREFIX}{month}"
 
 
+def rota_notice(team_id: str, month: str, version: int) -> tuple[str, str]:
+    """A re-publication of a month that patients are told about by push (read only from the table's stream)."""
+    return team_pk(team_id), f"ROTACHANGED#{month}#{version:04d}"
+
+
 def client_message(team_id: str, patient_id: str, client_id: str) -> tuple[str, str]:
     return conversation_pk(team_id, patient_id), f"{CLIENT_ID_PREFIX}{client_id}"
 

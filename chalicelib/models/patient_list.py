@@ -129,6 +129,17 @@ def by_nhs_number(trust_id: str, team_id: str, number: str) -> list[Row]:
     return [row for row in found.values() if isinstance(row, ConversationItem | InviteeItem)]
 
 
+def current_patient_ids(team_id: str) -> list[str]:
+    """The patients in the team now (joined, not discharged), from the team's patient list by name (gsi3).
+
+    For the push consumer telling a team's patients that the rota changed (never a page): it pages through
+    the whole partition, leaving out invited rows and discharged conversations.
+    """
+    with storage():
+        rows = [row for row in MainItem.by_gsi3.query(keys.team_patients(team_id)) if isinstance(row, ConversationItem)]
+    return [row.patient_id for row in rows if row.discharged_at is None]
+
+
 # --- bringing rows written before these indexes up to date (scripts/upgrade_patient_list.py; never on a request) ---
 
 

@@ -46,8 +46,9 @@ class PushRefItem(MainItem, discriminator="push_ref"):
     """What an opaque notification id points at; read only by a signed-in click, never sent to the push service."""
 
     team_id = UnicodeAttribute()
-    patient_id = UnicodeAttribute()
-    audience = UnicodeAttribute()  # patient | staff
+    patient_id = UnicodeAttribute()  # "" for a rota notice: any patient of the team may open it
+    audience = UnicodeAttribute()  # patient | staff | rota (a team's rota changed: opens its month)
+    month = UnicodeAttribute(null=True)  # YYYY-MM, for a rota notice
 
 
 class PushRetryItem(MainItem, discriminator="push_retry"):
@@ -87,10 +88,11 @@ def subscription_key(actor_id: str, device_id: str) -> tuple[str, str]:
     return keys.push_subscription(actor_id, device_id)
 
 
-def save_ref(ref: str, *, team_id: str, patient_id: str, audience: str, expires_at: datetime) -> None:
+def save_ref(ref: str, *, team_id: str, patient_id: str, audience: str, expires_at: datetime,
+             month: str | None = None) -> None:
     """Record what a notification's opaque ref opens."""
     with storage():
-        PushRefItem(*keys.push_ref(ref), team_id=team_id, patient_id=patient_id, audience=audience,
+        PushRefItem(*keys.push_ref(ref), team_id=team_id, patient_id=patient_id, audience=audience, month=month,
                     expires_at=expires_at).save()
 
 

@@ -4,11 +4,15 @@
 send fetches the month it needs by key in its first BatchGetItem, at no extra round trip. Publishing
 copies the draft to ``published``, bumps ``version`` (conditioned, so two leads cannot both publish
 over each other) and records which days changed since the last publication.
+
+``TEAM#<team>`` / ``ROTACHANGED#<YYYY-MM>#<version>``: a re-publication that changed days still ahead
+(``RotaNoticeItem``), written in the same transaction. Nothing reads it by key: its INSERT on the table's
+stream is what tells the push consumer to notify the team's patients, and DynamoDB's TTL removes it.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
@@ -18,6 +22,9 @@ from chalicelib.domain.rota import RotaDay
 from chalicelib.models import keys
 from chalicelib.models.base import MainItem
 from chalicelib.models.db import batch_get
+
+#: A notice is wanted only while its stream record may still be delivered (24 hours) and retried.
+NOTICE_LIFETIME = timedelta(days=2)
 
 
 class RotaMonthItem(MainItem, discriminator="rota_month"):
@@ -39,6 +46,36 @@ class RotaMonthItem(MainItem, discriminator="rota_month"):
 
     def published_days(self) -> dict[date, RotaDay]:
         return rules.days_from_raw(self.published)
+
+
+class RotaNoticeItem(MainItem, discriminator="rota_notice"):
+    """A published month changed on days patients still rely on: the push consumer tells the team's patients.
+
+    Only ever written (by the re-publication's transaction) and seen on the table's stream; never read by a
+    request. ``tell_until`` is when the last changed day ends: a stream record handled later sends nothing.
+    """
+
+    notice_id = UnicodeAttribute()  # what each device's delivery claim is keyed by (one push per device)
+    team_id = UnicodeAttribute()
+    month = UnicodeAttribute()  # YYYY-MM: where the notification opens
+    version = NumberAttribute()
+    tell_until = UTCDateTimeAttribute()
+
+
+def new_notice(team_id: str, month: str, version: int, *, tell_until: datetime, now: datetime) -> RotaNoticeItem:
+    """The notice of one re-publication (its key names the version, so each publication writes a new item)."""
+    return RotaNoticeItem(*keys.rota_notice(team_id, month, version), notice_id=f"rota-{team_id}-{month}-{version}",
+                          team_id=team_id, month=month, version=version, tell_until=tell_until,
+                          expires_at=now + NOTICE_LIFETIME)
+
+
+def is_notice(raw: dict[str, Any]) -> bool:
+    """True when a raw item (a stream record's image) is a rota notice."""
+    return raw.get("kind", {}).get("S") == "rota_notice"
+
+
+def notice_from_raw(raw: dict[str, Any]) -> RotaNoticeItem:
+    return RotaNoticeItem.from_raw_data(raw)
 
 
 def new_month(team_id: str, month: str) -> RotaMonthItem:

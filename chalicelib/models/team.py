@@ -48,6 +48,8 @@ class TeamItem(MainItem, discriminator="team"):
     auto_replies = JSONAttribute(null=True)
     #: Staff away periods: {staff_id: {"staff_name", "start", "end", "cover_id", "cover_name", "cover_role"}}.
     away = JSONAttribute(null=True)
+    #: Clinicians the lead marked as senior (staff ids): they take escalations (domain.people.takes_escalations).
+    seniors = JSONAttribute(null=True)
     #: Bumped by every change to the fields above (and the name): the policy cache's key.
     policy_version = NumberAttribute(default=0)
     #: Conversations past their reply-by; raised by the overdue job, lowered by the reply that answers.
@@ -75,6 +77,11 @@ class TeamMemberItem(MainItem, discriminator="team_member"):
     role = UnicodeAttribute()  # clinician | lead
     display_name = UnicodeAttribute()
     job_title = UnicodeAttribute(default="")
+
+
+def senior_ids(team: TeamItem) -> frozenset[str]:
+    """The staff ids the team's lead marked as senior (the lead is senior by role and need not be marked)."""
+    return frozenset(str(s) for s in (team.seniors or []))
 
 
 def new_trust(trust_id: str, name: str, now: datetime) -> TrustItem:

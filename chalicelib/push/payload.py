@@ -13,12 +13,17 @@ import re
 from typing import Final, Literal
 
 Audience = Literal["patient", "staff"]
+#: What a push is about: a new message for a patient or for staff, or a patient's team changed its rota.
+Kind = Literal["patient", "staff", "rota_changed"]
 
 TITLE: Final = "Teamline"
 BODIES: Final[dict[str, str]] = {
     "patient": "New message from your care team",
     "staff": "New message in your team inbox",
+    "rota_changed": "Your team's contact rota has changed",
 }
+#: Who reads each kind (the payload's ``audience``).
+AUDIENCES: Final[dict[str, Audience]] = {"patient": "patient", "staff": "staff", "rota_changed": "patient"}
 
 # RFC 8291 aes128gcm in one 4,096-byte record: 86 bytes of header (salt, record size, key id length,
 # 65-byte key), a 1-byte padding delimiter and a 16-byte tag leave 3,993 bytes of plaintext.
@@ -41,18 +46,20 @@ def check_size(data: bytes) -> None:
         raise PayloadTooLargeError(len(data))
 
 
-def build_payload(audience: Audience, ref: str, *, urgent: bool = False) -> bytes:
-    """Return the compact JSON payload for a new-message notification to ``audience``.
+def build_payload(kind: Kind, ref: str, *, urgent: bool = False) -> bytes:
+    """Return the compact JSON payload for a notification of ``kind`` (a new message to ``patient`` or ``staff``,
+    or ``rota_changed``: a patient's team changed its published rota).
 
     The keys are ``title``, ``body``, ``ref`` and ``audience``, plus ``"urgent": true`` only when
     ``urgent`` is set (the service worker then keeps the notification until it is dismissed). The
-    text never changes with urgency, so nothing about the message shows on a lock screen.
+    text never changes with urgency, so nothing about the message shows on a lock screen; a rota
+    notice names neither the team nor anyone on the rota.
     """
-    if audience not in BODIES:
-        raise ValueError(f"unknown push audience: {audience!r}")
+    if kind not in BODIES:
+        raise ValueError(f"unknown push audience: {kind!r}")
     if not isinstance(ref, str) or _REF.fullmatch(ref) is None:
         raise ValueError("push ref must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'")
-    fields: dict[str, str | bool] = {"title": TITLE, "body": BODIES[audience], "ref": ref, "audience": audience}
+    fields: dict[str, str | bool] = {"title": TITLE, "body": BODIES[kind], "ref": ref, "audience": AUDIENCES[kind]}
     if urgent:
         fields["urgent"] = True
     data = json.dumps(fields, separators=(",", ":"), ensure_ascii=True).encode("ascii")

@@ -206,6 +206,10 @@ DESCRIPTIONS: dict[str, EventWords] = {
         f"{w.actor} dealt with the escalation of {w.patient}'s conversation with {w.team}")),
     E.CANNED_REPLIES_CHANGED: EventWords("Canned replies changed", lambda w: (
         f"{w.actor} changed {w.team}'s canned replies")),
+    E.SENIOR_CHANGED: EventWords("Who takes escalations changed", lambda w: (
+        f"{w.actor} marked {w.name(w.detail.get('staff_id'))} as a senior clinician who takes escalations in {w.team}"
+        if w.detail.get("senior") else
+        f"{w.actor} marked {w.name(w.detail.get('staff_id'))} as no longer taking escalations in {w.team}")),
     E.ROTA_DRAFT_CHANGED: EventWords("Rota draft changed", lambda w: (
         f"{w.actor} changed the draft named-contact rota for {w.team}, {_month(w)}")),
     E.ROTA_PUBLISHED: EventWords("Rota published", lambda w: (

@@ -59,6 +59,12 @@ def release_from_team(now: datetime, by: Actor, team_id: str, staff_id: str) -> 
             tx.update(team, actions=[TeamItem.away.set(_without(team.away, staff_id)), TeamItem.policy_version.add(1)])
             tx.save(audit_event(now, AuditEventType.AWAY_CLEARED, by, team_id=team_id,
                                 detail={"staff_id": staff_id, "reason": "left_team"}))
+    if team is not None and staff_id in team_store.senior_ids(team):  # were they to rejoin, they start unmarked
+        with db.committed() as tx:
+            tx.update(team, actions=[TeamItem.seniors.set(sorted(team_store.senior_ids(team) - {staff_id})),
+                                     TeamItem.policy_version.add(1)])
+            tx.save(audit_event(now, AuditEventType.SENIOR_CHANGED, by, team_id=team_id,
+                                detail={"staff_id": staff_id, "senior": False, "reason": "left_team"}))
     return released
 
 

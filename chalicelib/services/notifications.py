@@ -5,6 +5,11 @@ send: the message is already committed when the stream sees it, and a push failu
 touches the subscription it failed on. Who is told is decided by ``chalicelib.domain.notify``; what
 a push says and how it is sent is ``chalicelib.push``.
 
+A re-publication of the team's rota that changed days still ahead writes a notice item
+(``models.rota.RotaNoticeItem``); its INSERT here becomes one push to each device of each patient in the
+team (never staff), with fixed text and a ref to the rota's month. Notices for the same team in one batch
+are coalesced into one push per device.
+
 Delivery is one attempt chain per device: a claim item (conditional put) makes a repeated stream
 event send nothing twice; 404/410 delete the subscription; 413 is logged as a bug; retries exhausted
 are recorded on the subscription, which the settings page shows as "no notification delivered since".
@@ -27,11 +32,13 @@ from chalicelib.domain.rota import on_shift_now
 from chalicelib.errors import ServiceUnavailable
 from chalicelib.logs import log_event
 from chalicelib.models import conversation as conversation_store
+from chalicelib.models import patient_list as patient_list_store
 from chalicelib.models import push as push_store
 from chalicelib.models import rota as rota_store
 from chalicelib.models import team as team_store
 from chalicelib.models.conversation import MessageItem
 from chalicelib.models.push import PushSubscriptionItem
+from chalicelib.models.rota import RotaNoticeItem
 from chalicelib.models.safety import team_safety
 from chalicelib.push.payload import build_payload
 from chalicelib.push.sender import DeliveryResult, Subscription
@@ -55,6 +62,7 @@ class DispatchResult:
     """Counts of what one batch of stream records did."""
 
     messages: int = 0
+    notices: int = 0  # rota notices handled (after coalescing: at most one per team per batch)
     attempted: int = 0
     delivered: int = 0
     duplicates: int = 0
@@ -92,9 +100,9 @@ def recipients_for(message: MessageItem, *, now: datetime) -> tuple[list[Recipie
 class Push(NamedTuple):
     """One notification for one device: what to send, and until when it is worth sending."""
 
-    message_id: str
+    message_id: str  # or a rota notice's id: what the device's delivery claim is keyed by
     device: PushSubscriptionItem
-    audience: str
+    audience: str  # what the push says: chalicelib.push.payload.BODIES' key (patient, staff, rota_changed)
     ref: str
     urgent: bool
     deadline: datetime  # created + TTL: after this the push service would drop it anyway
@@ -188,6 +196,47 @@ def _pushes_for(message: MessageItem, *, now: datetime, result: DispatchResult) 
     return pushes
 
 
+def _notices_to_tell(images: Iterable[dict[str, Any]], now: datetime) -> list[RotaNoticeItem]:
+    """The batch's rota notices still worth sending, one per team (coalesced: one push per patient device).
+
+    Where a team re-published twice (or two months) within one batch, the earliest month's latest version
+    is kept: its claims are what make a redelivered batch send nothing twice, and it is where the push opens.
+    """
+    kept: dict[str, RotaNoticeItem] = {}
+    for image in images:
+        if not rota_store.is_notice(image):
+            continue
+        notice = rota_store.notice_from_raw(image)
+        if now >= notice.tell_until:
+            continue  # the changed days are past (a late redelivery): nothing left to tell
+        other = kept.get(notice.team_id)
+        if other is None or (notice.month, -int(notice.version)) < (other.month, -int(other.version)):
+            kept[notice.team_id] = notice
+    return list(kept.values())
+
+
+def _rota_pushes(notice: RotaNoticeItem, *, now: datetime, result: DispatchResult) -> list[Push]:
+    """One push to each device of each patient in the team (no staff), each claimed before it is sent.
+
+    One Query pages through the team's patient list, then one Query per patient finds their devices.
+    """
+    devices = [device for patient_id in patient_list_store.current_patient_ids(notice.team_id)
+               for device in push_store.subscriptions_of(patient_id)]
+    if not devices:
+        return []
+    ref = secrets.token_urlsafe(16)
+    push_store.save_ref(ref, team_id=notice.team_id, patient_id="", audience="rota", month=notice.month,
+                        expires_at=now + REF_LIFETIME)
+    pushes = []
+    for device in devices:
+        if not push_store.claim(notice.notice_id, device.device_id, now + CLAIM_LIFETIME):
+            result.duplicates += 1
+            continue
+        pushes.append(Push(notice.notice_id, device, "rota_changed", ref, False, now + timedelta(seconds=TTL_PATIENT)))
+    result.attempted += len(pushes)
+    return pushes
+
+
 def _deliver(pushes: list[Push], *, now: datetime, send: Sender, result: DispatchResult) -> int:
     """Send, then settle each push; returns how many could not be settled (DynamoDB trouble)."""
     errors = 0
@@ -206,10 +255,18 @@ def notify(message: MessageItem, *, now: datetime, send: Sender, result: Dispatc
 
 
 def handle_new_images(images: Iterable[dict[str, Any]], *, now: datetime, send: Sender) -> DispatchResult:
-    """Handle the NewImage of each inserted item from the stream; only messages matter."""
+    """Handle the NewImage of each inserted item from the stream; only messages and rota notices matter."""
+    images = list(images)
     result = DispatchResult()
     errors = 0
     pushes: list[Push] = []
+    for notice in _notices_to_tell(images, now):
+        result.notices += 1
+        try:
+            pushes += _rota_pushes(notice, now=now, result=result)
+        except ServiceUnavailable:
+            log_event("push_dispatch_failed", logging.ERROR, team_id=notice.team_id, kind="rota_changed")
+            errors += 1
     for image in images:
         if not conversation_store.is_message(image):
             continue
@@ -222,7 +279,7 @@ def handle_new_images(images: Iterable[dict[str, Any]], *, now: datetime, send: 
             log_event("push_dispatch_failed", logging.ERROR, message_id=message.message_id)
             errors += 1
     errors += _deliver(pushes, now=now, send=send, result=result)
-    log_event("push_dispatch", count=result.messages, outcome=f"{result.delivered} delivered",
+    log_event("push_dispatch", count=result.messages + result.notices, outcome=f"{result.delivered} delivered",
               attempts=result.attempted)
     if errors:
         raise DispatchIncomplete(f"{errors} message(s) not dispatched")

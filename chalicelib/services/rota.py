@@ -144,8 +144,27 @@ def do_swap(st: StaffTeam, now: datetime, year: int, month: int, first: object, 
     _save(st, now, item, days, {"swapped": [d.isoformat() for d in picked]})
 
 
+def _notice(st: StaffTeam, now: datetime, item: store.RotaMonthItem, changed: list[date]) -> store.RotaNoticeItem | None:
+    """The push notice a re-publication writes, when it changed days patients still rely on (else None).
+
+    The push itself is sent from the table's stream by the push function (``services.notifications``), the only
+    function holding the VAPID key; the notice carries no names and no rota, only the team and the month.
+    """
+    if not item.version:
+        return None  # a first publication: nothing a patient relied on changed (no "Rota changed" in the app either)
+    policy = team_policy(st.team)
+    ahead = rules.days_worth_telling(policy, now, changed)
+    if not ahead:
+        return None
+    return store.new_notice(st.team.team_id, item.month, int(item.version) + 1,
+                            tell_until=rules.telling_ends(policy, ahead), now=now)
+
+
 def do_publish(st: StaffTeam, now: datetime, year: int, month: int) -> list[date]:
-    """Publish the draft to patients; after the first time, the days that changed are marked as updated."""
+    """Publish the draft to patients; after the first time, the days that changed are marked as updated.
+
+    A re-publication that changed days still ahead (this month or next) also tells the team's patients by push.
+    """
     item = _month_item(st, year, month)
     if not item.draft:
         raise ValidationError("Add at least one day before publishing.", field="month")
@@ -153,9 +172,12 @@ def do_publish(st: StaffTeam, now: datetime, year: int, month: int) -> list[date
     if item.version and not changed:
         raise ValidationError("Nothing has changed since the rota was published.", field="month")
     event = AuditEventType.ROTA_CHANGED if item.version else AuditEventType.ROTA_PUBLISHED
+    notice = _notice(st, now, item, changed)
     try:
         with db.transaction() as tx:
             tx.update(item, actions=store.publish_actions(item, changed, now), condition=store.unpublished_since_loaded(item))
+            if notice is not None:
+                tx.save(notice)
             tx.save(audit_event(now, event, st.actor, team_id=st.team.team_id,
                                 detail={"month": item.month, "changed": [d.isoformat() for d in changed]}))
             touch_session(tx, st.actor, now)

@@ -15,10 +15,11 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain import auto_reply
 from chalicelib.domain.availability import AvailabilityPolicy, Closure, Pause, parse_policy, policy_to_dict
+from chalicelib.domain.people import takes_escalations
 from chalicelib.errors import Conflict, Forbidden, ServiceUnavailable, ValidationError
 from chalicelib.models import db
 from chalicelib.models.audit import AuditEventType, audit_event
-from chalicelib.models.team import TeamItem, TeamMemberItem, roster, team_policy
+from chalicelib.models.team import TeamItem, TeamMemberItem, roster, senior_ids, team_policy
 from chalicelib.scopes import StaffTeam
 
 MAX_AWAY_DAYS = 120
@@ -29,14 +30,17 @@ def _require_lead(st: StaffTeam) -> None:
         raise Forbidden("Only the team lead can change the team's settings.")
 
 
-def _save_team(now: datetime, st: StaffTeam, actions: list[Any], event: AuditEventType, detail: dict[str, Any]) -> None:
+def _save_team(now: datetime, st: StaffTeam, actions: list[Any], event: AuditEventType,
+               detail: dict[str, Any] | list[dict[str, Any]]) -> None:
+    """Update the team (conditioned on its policy version, which goes up) with one audit row per ``detail``."""
     team = st.team
     tx = db.transaction()
     try:
         with tx:
             tx.update(team, actions=[*actions, TeamItem.policy_version.add(1)],
                       condition=TeamItem.policy_version == (team.policy_version or 0), label="team")
-            tx.save(audit_event(now, event, st.actor, team_id=team.team_id, detail=detail), label="audit")
+            for one in detail if isinstance(detail, list) else [detail]:
+                tx.save(audit_event(now, event, st.actor, team_id=team.team_id, detail=one), label="audit")
     except TransactWriteError as exc:
         if "team" in tx.failed_labels(exc):
             raise Conflict("Someone else changed the team's settings just now. Refresh the page and try again.") from exc
@@ -100,6 +104,30 @@ def do_set_auto_replies(now: datetime, st: StaffTeam, texts: dict[str, str]) -> 
     _save_team(now, st, [TeamItem.auto_replies.set(stored)], AuditEventType.AUTO_REPLIES_CHANGED,
                {"kinds": sorted(cleaned)})
     return {**auto_reply.DEFAULT_TEMPLATES, **stored}
+
+
+def seniors_view(st: StaffTeam) -> list[dict[str, Any]]:
+    """The team's staff and whether each takes escalations (the lead by role; others when the lead marked them)."""
+    marked = senior_ids(st.team)
+    return [{"staff_id": m.staff_id, "name": m.display_name, "role": m.job_title, "lead": m.role == "lead",
+             "senior": takes_escalations(m.role, m.staff_id in marked)}
+            for m in sorted(roster(st.team.team_id), key=lambda m: m.display_name.lower())]
+
+
+def do_set_seniors(now: datetime, st: StaffTeam, form: dict[str, str]) -> None:
+    """The lead marks which clinicians are senior and take escalations (``senior_<staff id>=yes`` for each).
+
+    Leads are senior by their role and are not marked. One audit row per person whose mark changed.
+    """
+    _require_lead(st)
+    members = roster(st.team.team_id)
+    wanted = {m.staff_id for m in members if m.role != "lead" and form.get(f"senior_{m.staff_id}") == "yes"}
+    before = senior_ids(st.team) & {m.staff_id for m in members}
+    changed = sorted(wanted ^ before)
+    if not changed:
+        return
+    _save_team(now, st, [TeamItem.seniors.set(sorted(wanted))], AuditEventType.SENIOR_CHANGED,
+               [{"staff_id": staff_id, "senior": staff_id in wanted} for staff_id in changed])
 
 
 def _roster(team_id: str) -> dict[str, TeamMemberItem]:

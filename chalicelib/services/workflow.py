@@ -18,6 +18,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.domain import conversation as rules
 from chalicelib.domain.messages import clean_body
+from chalicelib.domain.people import takes_escalations
 from chalicelib.domain.rota import day_text
 from chalicelib.errors import Conflict, ServiceUnavailable, ValidationError
 from chalicelib.models import conversation as store
@@ -25,7 +26,7 @@ from chalicelib.models import db, keys
 from chalicelib.models import inbox as inbox_store
 from chalicelib.models import notes as note_store
 from chalicelib.models.audit import AuditEventType, Who, audit_event
-from chalicelib.models.team import TeamMemberItem, team_policy
+from chalicelib.models.team import TeamMemberItem, senior_ids, team_policy
 from chalicelib.scopes import StaffConversation
 from chalicelib.services.common import staff_label, touch_session
 
@@ -85,17 +86,36 @@ def commit(sc: StaffConversation, now: datetime, change: rules.Change, event: Au
         raise ServiceUnavailable() from exc
 
 
+#: A claim that lost a race reloads the conversation and decides again, this many times in all.
+CLAIM_TRIES = 3
+
+
 def do_claim(sc: StaffConversation, now: datetime) -> None:
-    """Take the conversation; if a colleague already holds it, fail and say who (use "Assign" to take it over)."""
-    conv = sc.conversation
-    if conv.assigned_staff_id == sc.actor.id:
-        return
-    if conv.assigned_staff_id:
-        raise Conflict(f"{conv.assigned_name or 'A colleague'} is already handling this conversation. "
-                       "Talk to them, or assign it to yourself on purpose.")
-    me = staff_label(sc.actor)
-    commit(sc, now, rules.assign(conv.state, sc.actor.id, me), AuditEventType.CONVERSATION_ASSIGNED,
-           f"{me} took this conversation.", {"from": None, "to": sc.actor.id}, subject=(sc.actor.id, me))
+    """Take the conversation; if a colleague already holds it, fail and say who (use "Assign" to take it over).
+
+    Two clinicians claiming at the same moment both pass the first check; the write is conditioned on the
+    revision they loaded, so exactly one commits. The other reloads the conversation and decides again: it
+    now names the winner ("Carl (Specialist nurse) is already handling ..."), or, if what changed was
+    something else (a new message), claims it with the fresh revision.
+    """
+    for _ in range(CLAIM_TRIES):
+        conv = sc.conversation
+        if conv.assigned_staff_id == sc.actor.id:
+            return
+        if conv.assigned_staff_id:
+            raise Conflict(f"{conv.assigned_name or 'A colleague'} is already handling this conversation. "
+                           "Talk to them, or assign it to yourself on purpose.")
+        me = staff_label(sc.actor)
+        try:
+            commit(sc, now, rules.assign(conv.state, sc.actor.id, me), AuditEventType.CONVERSATION_ASSIGNED,
+                   f"{me} took this conversation.", {"from": None, "to": sc.actor.id}, subject=(sc.actor.id, me))
+            return
+        except Conflict:
+            fresh = store.load(conv.team_id, conv.patient_id)
+            if fresh is None:
+                raise
+            sc = sc._replace(conversation=fresh)
+    raise Conflict("Someone else changed this conversation just now. Refresh and try again.")
 
 
 def do_assign(sc: StaffConversation, now: datetime, staff_id: object, *, expected_owner: object = None) -> None:
@@ -174,11 +194,18 @@ def do_add_note(sc: StaffConversation, now: datetime, body: object) -> None:
 
 
 def do_escalate(sc: StaffConversation, now: datetime, staff_id: object, reason: object) -> None:
-    """Ask a consultant or senior colleague to look; the reason is a staff-only note."""
+    """Ask a consultant or senior colleague to look; the reason is a staff-only note.
+
+    Only someone who takes escalations (``domain.people.takes_escalations``) can be asked; anyone else is a 400
+    and nothing is written.
+    """
     conv = sc.conversation
     member = _member(sc, staff_id, "staff_id")
     if member.staff_id == sc.actor.id:
         raise ValidationError("Choose a colleague other than yourself.", field="staff_id")
+    if not takes_escalations(member.role, member.staff_id in senior_ids(sc.team)):
+        raise ValidationError(f"{member_label(member)} does not take escalations. Choose a consultant or senior "
+                              "colleague: the team lead, or someone the lead has marked as senior.", field="staff_id")
     if conv.closed_at is not None:
         raise Conflict("This conversation is closed. Reopen it before escalating.")
     if not isinstance(reason, str) or not reason.strip():
@@ -206,9 +233,11 @@ def colleagues_view(sc: StaffConversation) -> dict[str, Any]:
     from chalicelib.models.team import roster
 
     members = sorted(roster(sc.team.team_id), key=lambda m: m.display_name.lower())
+    marked = senior_ids(sc.team)
     conv = sc.conversation
     return {"team": {"team_id": sc.team.team_id, "name": sc.team.name}, "me": sc.actor.id,
             "conversation": {"patient_id": conv.patient_id, "patient_name": conv.patient_name,
                              "assigned_staff_id": conv.assigned_staff_id or "", "assigned_name": conv.assigned_name},
             "members": [{"staff_id": m.staff_id, "name": m.display_name, "role": m.job_title, "lead": m.role == "lead",
-                         "me": m.staff_id == sc.actor.id} for m in members]}
+                         "me": m.staff_id == sc.actor.id, "senior": takes_escalations(m.role, m.staff_id in marked)}
+                        for m in members]}

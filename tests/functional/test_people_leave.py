@@ -69,15 +69,19 @@ def test_a_cover_sees_only_the_covered_teams_conversations(api, world, new_brows
     assert "Bob Patient" in mine and "Cleo Other" not in mine
 
 
-def test_leaving_a_team_hands_its_conversations_back_and_ends_away_periods_and_covers(api, world, pinned_clock):
+def test_leaving_a_team_hands_its_conversations_back_and_ends_away_periods_covers_and_seniority(api, world, pinned_clock):
     send_as_patient(world, "patient_a", "Who has this?", NOW)
     api.post(f"/staff/teams/{world.team_x}/patients/{world.patients['patient_a']}/claim", "clinician_x")
     api.post(f"/api/staff/teams/{world.team_x}/away", "lead_x", json_body={
         "start": NOW.isoformat(), "end": (NOW + timedelta(days=3)).isoformat(), "cover_id": world.staff["clinician_x"]})
     assert storage.team(world.team_x).away
+    carl = world.staff["clinician_x"]
+    api.post(f"/staff/teams/{world.team_x}/settings/seniors", "lead_x", form={f"senior_{carl}": "yes"})
+    assert storage.team(world.team_x).seniors == [carl]
     removed = api.post(f"/admin/staff/{world.staff['clinician_x']}/roles", "admin",
                        form={"team_id": world.team_x, "role": "none"})
     assert removed.status_code == 303
+    assert storage.team(world.team_x).seniors == []  # were he to rejoin, he would not take escalations unasked
     conv = storage.conversation(world.team_x, world.patients["patient_a"])
     assert conv.assigned_staff_id is None and conv.gsi4pk is None
     assert storage.team(world.team_x).away == {}  # Lena's period named Carl as cover: it went with him

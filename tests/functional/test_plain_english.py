@@ -203,7 +203,7 @@ def _auto_replies() -> list[Block]:
 def test_every_text_a_young_person_reads_has_a_reading_age_of_about_11(api, world, new_browser, pinned_clock):
     blocks = _pages(api, world, new_browser, pinned_clock)
     blocks += _auto_replies()
-    blocks += [Block("push notification", f"{payload.TITLE}: {payload.BODIES['patient']}")]
+    blocks += [Block("push notification", f"{payload.TITLE}: {payload.BODIES[kind]}") for kind in ("patient", "rota_changed")]
     blocks += _code_errors()
     blocks += _script_sentences()
     # The census is real: it found the pages' words and the code's.

@@ -25,7 +25,7 @@ from chalicelib.settings import get_settings
 from scripts.push_service import FakePushService, Stall
 from scripts.world import reply_as_staff, send_as_patient
 from tests.support import storage
-from tests.support.http import body_json
+from tests.support.http import body_json, page_text
 
 SATURDAY = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
@@ -368,3 +368,145 @@ def test_a_stored_endpoint_the_sender_would_not_post_to_is_dropped_without_a_req
     assert result.outcomes == {"refused": 1} and result.removed == 1
     assert push_service.received == []
     assert storage.subscriptions(world.patients["patient_a"]) == []
+
+
+# --- the team's rota changed (issue 9): its patients are told by push, from the stream ----------------------------
+
+MONTH = "2026-11"  # NOW is Wednesday 25 November 2026, 10:30 in London
+ROTA_TEXT = "Your team's contact rota has changed"
+
+
+def _rota_form(world, month=MONTH, **days):
+    """The builder's form naming people on days of ``month`` (``d25="clinician_x"``), 09:00 to 17:00."""
+    form = {"month": month}
+    for day, persona in days.items():
+        date = f"{month}-{int(day[1:]):02d}"
+        form |= {f"staff_{date}": world.staff[persona], f"start_{date}": "09:00", f"end_{date}": "17:00"}
+    return form
+
+
+def _publish(api, world, month=MONTH, **days):
+    rota = f"/staff/teams/{world.team_x}/rota"
+    if days:
+        assert api.post(f"{rota}/days", "lead_x", form=_rota_form(world, month, **days)).status_code == 303
+    return api.post(f"{rota}/publish", "lead_x", form={"month": month})
+
+
+def _team_y_patient(world, now) -> str:
+    """A young person in team Y only, invited and joined through the real services."""
+    from chalicelib.models.people import get_staff
+    from chalicelib.models.team import get_team
+    from chalicelib.scopes import StaffTeam
+    from chalicelib.services import invites
+    from scripts.demo_data import actor_for, required
+
+    clinician = actor_for(required(get_staff(world.staff["clinician_y"])), now)
+    invited = invites.do_invite_patient(StaffTeam(clinician, required(get_team(world.team_y)), "clinician", {}), now,
+                                        given_name="Yara", family_name="Patient", date_of_birth="2010-02-03")
+    checked = invites.check_invite(now, code=invited.code, date_of_birth="2010-02-03", address="seed-yara")
+    invites.do_accept_invite(now, checked, username="yarapatient", password="a long password for yara", agreed=True)
+    return invited.patient_id
+
+
+def _device(service, keys_, actor_kind, actor_id, now) -> str:
+    endpoint, p256dh, auth, _ = service.new_subscription(application_server_key=keys_.public)
+    push_models.new_subscription(actor_kind, actor_id, uuid.uuid4().hex, endpoint=endpoint, p256dh=p256dh, auth=auth,
+                                 label="phone", now=now).save()
+    return endpoint
+
+
+def _notices(world, *versions, month=MONTH) -> list[dict[str, Any]]:
+    """What the stream INSERTs for those publications: the notice each stored (a first one, or none, stores none).
+
+    (moto's in-process mock cannot serve the Streams API; the wire and browser tiers read the real stream.)
+    """
+    stored = [storage.rota_notice(world.team_x, month, version) for version in versions]
+    return [notice.serialize() for notice in stored if notice is not None]
+
+
+@pytest.fixture
+def rota_devices(api, world, push_service, push_env, pinned_clock):
+    """Patients A and B (team X), a team Y patient, and two team X staff, each with one subscribed device."""
+    now = pinned_clock.now()
+    devices = {persona: _subscribe(api, persona, push_service, push_env)
+               for persona in ("patient_a", "patient_b", "clinician_x", "lead_x")}
+    devices["patient_y"] = _device(push_service, push_env, "patient", _team_y_patient(world, now), now)
+    return devices
+
+
+def test_republishing_a_changed_month_pushes_each_patient_of_the_team_once_and_nobody_else(
+        api, world, push_service, push_env, pinned_clock, rota_devices):
+    now = pinned_clock.now()
+    assert _publish(api, world, d25="clinician_x", d26="lead_x").status_code == 303
+    assert storage.rota_notice(world.team_x, MONTH, 1) is None  # a first publication: nothing relied on changed
+    assert _publish(api, world).status_code == 400  # unchanged: nothing published, nothing told
+    assert storage.rota_month(world.team_x, MONTH).version == 1 and storage.rota_notice(world.team_x, MONTH, 2) is None
+
+    api.post(f"/staff/teams/{world.team_x}/rota/swap", "lead_x",
+             form={"month": MONTH, "first": "2026-11-25", "second": "2026-11-26"})
+    assert _publish(api, world).status_code == 303
+    images = _notices(world, 2)
+    result = _dispatch(world, push_env, now, images)
+    assert (result.notices, result.attempted, result.delivered) == (1, 2, 2)  # not staff, not team Y's patient
+    received = push_service.wait_for(2)
+    assert sorted(p.endpoint for p in received) == sorted([rota_devices["patient_a"], rota_devices["patient_b"]])
+    for push in received:
+        assert json.loads(push.plaintext) == {"title": "Teamline", "body": ROTA_TEXT, "ref": json.loads(
+            push.plaintext)["ref"], "audience": "patient"}
+        text = push.plaintext.decode()
+        for secret in ("Carl", "Lena", "Team X", "Alice", "Bob", "Consultant", "nurse", "November", MONTH,
+                       world.team_x, world.patients["patient_a"]):
+            assert secret not in text
+        assert push.headers["ttl"] == "86400" and push.headers["urgency"] == "normal"
+    notice = storage.rota_notice(world.team_x, MONTH, 2)
+    assert notice is not None and notice.expires_at is not None and notice.expires_at <= now + timedelta(days=2)
+    # The same stream batch again (Lambda redelivers a failed batch): nobody is pushed twice.
+    again = _dispatch(world, push_env, now, images)
+    assert (again.attempted, again.duplicates) == (0, 2) and len(push_service.received) == 2
+    # Tapping it opens the team's rota month, for the team's patients only.
+    ref = json.loads(received[0].plaintext)["ref"]
+    for persona in ("patient_a", "patient_b"):
+        opened = api.get(f"/api/push/refs/{ref}", persona)
+        assert opened.status_code == 200 and body_json(opened)["url"] == f"/p/teams/{world.team_x}/rota?month={MONTH}"
+    assert api.get(f"/api/push/refs/{ref}", "clinician_x").status_code == 404
+    assert api.get(f"/api/push/refs/{ref}", "anonymous").status_code == 401
+
+
+def test_changes_only_to_days_gone_by_or_months_ahead_are_shown_in_the_app_but_not_pushed(
+        api, world, push_service, push_env, pinned_clock, rota_devices):
+    assert _publish(api, world, d2="clinician_x", d25="clinician_x").status_code == 303
+    assert _publish(api, world, d2="lead_x", d25="clinician_x").status_code == 303  # only 2 November changed
+    assert storage.rota_month(world.team_x, MONTH).updated_days == ["2026-11-02"]
+    far = "2027-01"  # the month after next
+    assert _publish(api, world, far, d4="clinician_x").status_code == 303
+    assert _publish(api, world, far, d4="lead_x").status_code == 303
+    assert _notices(world, 1, 2) == [] and _notices(world, 1, 2, month=far) == []
+    assert "Rota changed" in page_text(api.get("/p", "patient_a"))  # the app still says so
+
+
+def test_two_republications_in_one_stream_batch_are_one_push_per_device(
+        api, world, push_service, push_env, pinned_clock, rota_devices):
+    now = pinned_clock.now()
+    assert _publish(api, world, d25="clinician_x", d26="lead_x").status_code == 303
+    assert _publish(api, world, d25="lead_x", d26="lead_x").status_code == 303
+    assert _publish(api, world, d25="lead_x", d26="clinician_x").status_code == 303
+    assert _publish(api, world, "2026-12", d1="clinician_x").status_code == 303  # a first publication: no notice
+    assert _publish(api, world, "2026-12", d1="lead_x").status_code == 303
+    images = _notices(world, 2, 3) + _notices(world, 2, month="2026-12")
+    assert len(images) == 3
+    result = _dispatch(world, push_env, now, images)
+    assert (result.notices, result.delivered) == (1, 2)
+    assert sorted(p.endpoint for p in push_service.received) == sorted([rota_devices["patient_a"],
+                                                                         rota_devices["patient_b"]])
+    ref = json.loads(push_service.received[0].plaintext)["ref"]
+    assert body_json(api.get(f"/api/push/refs/{ref}", "patient_a"))["url"].endswith(f"?month={MONTH}")
+
+
+def test_a_notice_handled_after_the_changed_days_are_over_sends_nothing(
+        api, world, push_service, push_env, pinned_clock, rota_devices):
+    now = pinned_clock.now()
+    assert _publish(api, world, d25="clinician_x").status_code == 303
+    assert _publish(api, world, d25="lead_x").status_code == 303
+    late = now + timedelta(days=1)  # the stream record handled after 25 November ended
+    assert _dispatch(world, push_env, late, _notices(world, 2)).attempted == 0
+    assert push_service.received == []

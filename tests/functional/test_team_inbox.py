@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -14,6 +16,7 @@ from chalicelib.services import workflow
 from chalicelib.services.notifications import handle_new_images
 from scripts.world import reply_as_staff, send_as_patient, staff_conversation
 from tests.support import storage
+from tests.support.atomic_moto import one_call_at_a_time
 from tests.support.http import body_json, page_text
 
 
@@ -36,7 +39,7 @@ def _names(view):
     return [c["patient_name"] for c in view["conversations"]]
 
 
-def test_two_concurrent_claims_exactly_one_wins_and_the_loser_is_told(world, pinned_clock):
+def test_two_claims_from_the_same_revision_exactly_one_wins_and_the_loser_is_told_who(world, pinned_clock):
     send_as_patient(world, "patient_a", "Help please", pinned_clock.now())
     # Both clinicians loaded the conversation before either claimed it (the same revision).
     first = staff_conversation(world, "clinician_x", world.team_x, "patient_a", pinned_clock.now())
@@ -48,12 +51,53 @@ def test_two_concurrent_claims_exactly_one_wins_and_the_loser_is_told(world, pin
             outcomes.append("won")
         except Conflict as error:
             outcomes.append(error.message)
-    assert outcomes[0] == "won" and "Someone else changed this conversation" in outcomes[1]
+    # The loser's write failed on the revision; it reloaded and now names who won.
+    assert outcomes[0] == "won" and outcomes[1].startswith("Carl (Specialist nurse) is already handling")
     conv = storage.conversation(world.team_x, world.patients["patient_a"])
     assert conv.assigned_staff_id == world.staff["clinician_x"]
     claims = [e for e in storage.audit_about_patient(world.patients["patient_a"])
               if e.event_type == "conversation.assigned"]
     assert len(claims) == 1 and claims[0].actor_id == world.staff["clinician_x"]
+
+
+ROUNDS = 10
+
+
+def test_two_claims_fired_at_once_from_two_threads_exactly_one_wins_every_time(world, pinned_clock):
+    """Two clinicians press "Take it" at the same moment, ten times over: one wins, the other is told who did.
+
+    Each thread loads the conversation (the access loader's BatchGetItem), waits at a barrier until both have,
+    then claims: both saw it unowned, and their writes race on the same revision in the local DynamoDB
+    (each moto call made atomic, as DynamoDB's are).
+    """
+    personas = {"clinician_x": "Carl (Specialist nurse)", "lead_x": "Lena (Consultant)"}
+    send_as_patient(world, "patient_a", "Help please", pinned_clock.now())
+    for round_ in range(ROUNDS):
+        now = pinned_clock.now() + timedelta(minutes=round_)
+        barrier = threading.Barrier(2)
+
+        def claim(persona: str) -> tuple[str, str]:
+            sc = staff_conversation(world, persona, world.team_x, "patient_a", now)
+            barrier.wait(timeout=30)
+            try:
+                workflow.do_claim(sc, now)
+            except Conflict as error:
+                return persona, error.message
+            return persona, "won"
+
+        order = list(personas) if round_ % 2 == 0 else list(reversed(personas))
+        with one_call_at_a_time(), ThreadPoolExecutor(max_workers=2) as pool:
+            outcomes = dict(pool.map(claim, order))
+        winners = [p for p, outcome in outcomes.items() if outcome == "won"]
+        assert len(winners) == 1, (round_, outcomes)
+        (loser,) = set(personas) - set(winners)
+        assert outcomes[loser].startswith(f"{personas[winners[0]]} is already handling this conversation"), outcomes
+        conv = storage.conversation(world.team_x, world.patients["patient_a"])
+        assert conv.assigned_staff_id == world.staff[winners[0]], (round_, outcomes)
+        workflow.do_release(staff_conversation(world, winners[0], world.team_x, "patient_a", now), now)
+    claims = [e for e in storage.audit_about_patient(world.patients["patient_a"])
+              if e.event_type == "conversation.assigned"]
+    assert len(claims) == ROUNDS  # one per round: the loser wrote nothing
 
 
 def test_a_second_claim_after_the_first_fails_naming_who_holds_it(api, world, pinned_clock):
@@ -152,6 +196,53 @@ def test_escalation_shows_in_escalated_to_me_until_they_act(api, world, pinned_c
     kinds = [n.note_kind for n in storage.notes(world.team_x, world.patients["patient_a"])]
     assert "escalation" in kinds
     assert any(e.event_type == "conversation.escalated" for e in storage.audit_by_staff(world.staff["clinician_x"]))
+
+
+def _escalation_written(world, patient="patient_a") -> tuple:
+    conv = storage.conversation(world.team_x, world.patients[patient])
+    notes = [n for n in storage.notes(world.team_x, world.patients[patient]) if n.note_kind == "escalation"]
+    audited = [e for e in storage.audit_about_patient(world.patients[patient]) if e.event_type == "conversation.escalated"]
+    return conv.escalated_to, int(conv.revision or 0), len(notes), len(audited)
+
+
+def test_escalating_to_a_clinician_who_is_not_senior_is_refused_and_changes_nothing(api, world, pinned_clock):
+    send_as_patient(world, "patient_a", "My sugars are high", pinned_clock.now())
+    before = _escalation_written(world)
+    carl = world.staff["clinician_x"]  # a specialist nurse the lead has not marked as senior
+    form = api.get(f"{_conv_path(world)}/escalate", "lead_x")
+    assert form.status_code == 200 and carl not in form.body.decode()  # the form does not offer him
+    assert "Nobody else in this team takes escalations" in page_text(form)
+    page = api.post(f"{_conv_path(world)}/escalate", "lead_x", form={"staff_id": carl, "reason": "Please look"})
+    assert page.status_code == 400 and "Carl (Specialist nurse) does not take escalations" in page_text(page)
+    refused = api.post(f"{_api_conv(world)}/escalate", "lead_x", json_body={"staff_id": carl, "reason": "Please look"})
+    error = body_json(refused)["error"]
+    assert refused.status_code == 400 and error["field"] == "staff_id"
+    assert "does not take escalations" in error["message"] and "consultant or senior" in error["message"]
+    assert _escalation_written(world) == before
+    assert storage.view_count(world.team_x, f"escalated#{carl}") == 0
+    assert _names(_view(api, world, "clinician_x", "escalated")) == []
+
+
+def test_the_lead_marks_a_clinician_senior_and_then_they_take_escalations(api, world, pinned_clock):
+    send_as_patient(world, "patient_a", "My sugars are high", pinned_clock.now())
+    carl = world.staff["clinician_x"]
+    settings = f"/staff/teams/{world.team_x}/settings"
+    assert api.post(f"{settings}/seniors", "clinician_x", form={f"senior_{carl}": "yes"}).status_code == 403
+    assert api.post(f"{settings}/seniors", "lead_x", form={f"senior_{carl}": "yes"}).status_code == 303
+    assert storage.team(world.team_x).seniors == [carl]
+    marked = [e for e in storage.audit_by_staff(world.staff["lead_x"]) if e.event_type == "team.senior_changed"]
+    assert [e.detail for e in marked] == [{"staff_id": carl, "senior": True}]
+    form = api.get(f"{_conv_path(world)}/escalate", "lead_x")
+    assert f'value="{carl}"' in form.body.decode()
+    response = api.post(f"{_api_conv(world)}/escalate", "lead_x", json_body={"staff_id": carl, "reason": "Please look"})
+    assert response.status_code == 200 and body_json(response) == {"ok": True}
+    assert _names(_view(api, world, "clinician_x", "escalated")) == ["Alice Patient"]
+    # Unmarked again: he takes no new escalations (the one he has stays his until he acts on it).
+    assert api.post(f"{settings}/seniors", "lead_x", form={}).status_code == 303
+    assert storage.team(world.team_x).seniors == []
+    send_as_patient(world, "patient_b", "Question", pinned_clock.now())
+    again = api.post(f"{_conv_path(world, 'patient_b')}/escalate", "lead_x", form={"staff_id": carl, "reason": "Look"})
+    assert again.status_code == 400
 
 
 def test_every_view_is_one_batch_get_and_one_query_with_its_counts(api, world, pinned_clock):

@@ -76,6 +76,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int, int]] =
     ("POST", "/staff/teams/{team_id}/settings/pause"):                            (303, 403, 403, 403, 400, 404, 404, 404),
     ("POST", "/staff/teams/{team_id}/settings/resume"):                           (303, 403, 403, 403, 303, 404, 404, 404),
     ("POST", "/staff/teams/{team_id}/settings/auto-replies"):                     (303, 403, 403, 403, 303, 404, 404, 404),
+    ("POST", "/staff/teams/{team_id}/settings/seniors"):                          (303, 403, 403, 403, 303, 404, 404, 404),
     # --- the workload dashboard: any member reads; only the lead sees per-clinician load
     ("GET",  "/staff/teams/{team_id}/dashboard"):                                 (302, 403, 403, 200, 200, 404, 404, 404),
     ("GET",  "/staff/teams/{team_id}/dashboard/download"):                        (302, 403, 403, 200, 200, 404, 404, 404),
@@ -151,6 +152,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int, int, int]] =
     ("GET",  "/staff/teams/{team_id}/patients/{patient_id}/escalate"):            (302, 403, 403, 200, 200, 404, 404, 404),
     # escalating to lead X: the lead cannot escalate to themselves (400, the form again)
     ("POST", "/staff/teams/{team_id}/patients/{patient_id}/escalate"):            (303, 403, 403, 303, 400, 404, 404, 404),
+    ("POST", "/api/staff/teams/{team_id}/conversations/{patient_id}/escalate"):   (401, 403, 403, 200, 400, 404, 404, 404),
     # clinician X escalated it to lead X just before (routes run in order): only lead X may settle it
     ("POST", "/staff/teams/{team_id}/patients/{patient_id}/escalation/done"):     (303, 403, 403, 409, 303, 404, 404, 404),
     ("GET",  "/api/staff/teams/{team_id}/conversations/{patient_id}/check"):      (401, 403, 403, 200, 200, 404, 404, 404),

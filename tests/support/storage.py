@@ -86,6 +86,13 @@ def rota_month(team_id: str, month: str) -> Any:
     return db.get(keys.rota_month(team_id, month), RotaMonthItem, consistent=True)
 
 
+def rota_notice(team_id: str, month: str, version: int) -> Any:
+    """The push notice a publication of ``YYYY-MM`` (its ``version``) left for the stream, or None."""
+    from chalicelib.models.rota import RotaNoticeItem
+
+    return db.get(keys.rota_notice(team_id, month, version), RotaNoticeItem, consistent=True)
+
+
 def guard(team_id: str, patient_id: str, client_id: str) -> ClientMessageItem | None:
     """The idempotency guard stored for one client message id."""
     found: ClientMessageItem | None = db.get(keys.client_message(team_id, patient_id, client_id), ClientMessageItem)

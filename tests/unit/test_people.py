@@ -13,6 +13,7 @@ from chalicelib.domain.people import (
     clean_name,
     clean_nhs_number,
     clean_username,
+    takes_escalations,
 )
 from chalicelib.errors import ValidationError
 
@@ -153,3 +154,10 @@ def test_staff_emails_are_trimmed_and_lower_cased():
                                    "carl@nhs.n", "a@b@nhs.net", "x" * 65 + "@nhs.net", None])
 def test_malformed_emails_are_refused(typed):
     _refused(clean_email, typed, expect="email")
+
+
+def test_only_the_lead_and_clinicians_the_lead_marked_senior_take_escalations():
+    assert takes_escalations("lead", marked_senior=False)
+    assert takes_escalations("clinician", marked_senior=True)
+    assert not takes_escalations("clinician", marked_senior=False)
+    assert not takes_escalations(None, marked_senior=True)  # not in the team: never, whatever the mark says

@@ -38,6 +38,17 @@ def test_staff_payload_is_only_the_generic_inbox_text() -> None:
     }
 
 
+def test_a_rota_change_says_only_that_the_teams_rota_changed_to_a_patient() -> None:
+    data = build_payload("rota_changed", "r-9")
+
+    assert json.loads(data) == {
+        "title": "Teamline",
+        "body": "Your team's contact rota has changed",
+        "ref": "r-9",
+        "audience": "patient",
+    }
+
+
 def test_payload_is_compact_ascii_json() -> None:
     data = build_payload("patient", "r1")
 
@@ -53,13 +64,14 @@ def test_urgent_adds_only_a_flag_and_never_changes_the_wording(audience: str) ->
     assert urgent == {**plain, "urgent": True}
 
 
-@given(ref=st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True), audience=st.sampled_from(["patient", "staff"]))
+@given(ref=st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True), audience=st.sampled_from(["patient", "staff", "rota_changed"]))
 def test_any_valid_ref_gives_exactly_the_listed_keys_and_fixed_texts(ref: str, audience: str) -> None:
     payload = json.loads(build_payload(audience, ref))  # type: ignore[arg-type]
 
     assert set(payload) == {"title", "body", "ref", "audience"}
     assert payload["title"] == "Teamline"
-    assert payload["body"] in {"New message from your care team", "New message in your team inbox"}
+    assert payload["body"] in {"New message from your care team", "New message in your team inbox",
+                               "Your team's contact rota has changed"}
     assert payload["ref"] == ref
 
 

@@ -66,6 +66,18 @@ def test_todays_line_names_first_name_role_and_hours():
     assert rota.today_line(_day(date(2026, 12, 1))) == "Today your named contact is Sam (Nurse), 9am to 5pm."
 
 
+def test_patients_are_told_by_push_only_of_changed_days_still_ahead_this_month_or_next():
+    policy = _policy()  # Europe/London
+    late_evening = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # already 30 November in London (GMT)
+    changed = [date(2026, 11, 29), date(2026, 11, 30), date(2026, 12, 31), date(2027, 1, 4)]
+    assert rota.days_worth_telling(policy, late_evening, changed) == [date(2026, 11, 30), date(2026, 12, 31)]
+    assert rota.days_worth_telling(policy, late_evening, [date(2026, 11, 2), date(2027, 1, 4)]) == []
+    # Worth sending until the end of the last of them, in the team's time (31 December is GMT: midnight UTC).
+    assert rota.telling_ends(policy, [date(2026, 11, 30), date(2026, 12, 31)]) == datetime(2027, 1, 1, tzinfo=UTC)
+    summer = rota.telling_ends(policy, [date(2026, 7, 14)])
+    assert summer == datetime(2026, 7, 14, 23, tzinfo=UTC)  # midnight BST
+
+
 def test_away_named_contact_hands_to_their_cover():
     away = {"sam": {"staff_name": "Sam", "start": "2026-11-30T00:00:00+00:00", "end": "2026-12-05T00:00:00+00:00",
                     "cover_id": "lena", "cover_name": "Lena", "cover_role": "Consultant"}}
