@@ -19,7 +19,8 @@ neither always goes first; the ratio is of medians.
 
 Figures: ``inbox_page.scale_ratio`` and ``conversation_page.scale_ratio`` (p50 of Teamline's own time,
 large / small; target <= 1.1), ``inbox_page.items_read_ratio`` (items read, large / small; target 1.0), and per
-view at the large size ``inbox_page.views.<view>.round_trips`` and ``inbox_page.views.<view>.own_p50_ms``
+view at the large size ``inbox_page.views.<view>.round_trips`` (what the page costs on a typical request; the
+session's 5-minutely last-seen write is in ``.round_trips_max``) and ``inbox_page.views.<view>.own_p50_ms``
 (``inbox_page.round_trips`` in bench-results.json is the largest of these and of the small world's All view, see
 scripts/bench.py). The views are read as a clinician, as the inbox page's round trips always were: a lead's All view
 while the team has overdue conversations reads those too (one more Query, to show them first), and Mine while
@@ -290,7 +291,11 @@ def _measure_here(samples: int) -> dict[str, float]:
         "bench_inbox.seed_seconds": round(seeded_s, 1),
     }
     for view in VIEWS:
-        results[f"inbox_page.views.{view}.round_trips"] = max(trips[f"view.{view}"])
+        # A page's round trips are what it costs every time (the typical request). The clock runs, so once every
+        # sessions.TOUCH_INTERVAL (5 min) one request also refreshes its session's last-seen time: one more write,
+        # whatever the page; the most any sample took is reported beside it.
+        results[f"inbox_page.views.{view}.round_trips"] = statistics.median_low(trips[f"view.{view}"])
+        results[f"inbox_page.views.{view}.round_trips_max"] = max(trips[f"view.{view}"])
         results[f"inbox_page.views.{view}.own_p50_ms"] = round(p50[f"view.{view}"], 2)
         results[f"inbox_page.views.{view}.items_read"] = statistics.median(items[f"view.{view}"])
     return results
