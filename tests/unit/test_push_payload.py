@@ -16,37 +16,16 @@ from chalicelib.push.payload import (
 )
 
 
-def test_patient_payload_is_only_the_generic_care_team_text() -> None:
-    data = build_payload("patient", "msg_01HZX")
+@pytest.mark.parametrize(("kind", "body", "audience"), [
+    ("patient", "New message from your care team", "patient"),
+    ("staff", "New message in your team inbox", "staff"),
+    # A rota change goes to patients only, and says nothing of who or when.
+    ("rota_changed", "Your team's contact rota has changed", "patient"),
+])
+def test_each_payload_is_only_its_fixed_generic_text(kind: str, body: str, audience: str) -> None:
+    data = build_payload(kind, "msg_01HZX")
 
-    assert json.loads(data) == {
-        "title": "Teamline",
-        "body": "New message from your care team",
-        "ref": "msg_01HZX",
-        "audience": "patient",
-    }
-
-
-def test_staff_payload_is_only_the_generic_inbox_text() -> None:
-    data = build_payload("staff", "msg-2")
-
-    assert json.loads(data) == {
-        "title": "Teamline",
-        "body": "New message in your team inbox",
-        "ref": "msg-2",
-        "audience": "staff",
-    }
-
-
-def test_a_rota_change_says_only_that_the_teams_rota_changed_to_a_patient() -> None:
-    data = build_payload("rota_changed", "r-9")
-
-    assert json.loads(data) == {
-        "title": "Teamline",
-        "body": "Your team's contact rota has changed",
-        "ref": "r-9",
-        "audience": "patient",
-    }
+    assert json.loads(data) == {"title": "Teamline", "body": body, "ref": "msg_01HZX", "audience": audience}
 
 
 def test_payload_is_compact_ascii_json() -> None:
