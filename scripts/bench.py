@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -211,17 +210,13 @@ assert response["statusCode"] == 200, response
 
 
 def measure_cold_start(runs: int = 9) -> dict[str, float]:
-    """Median fresh-process time of import + one request: Teamline vs a bare Chalice app importing boto3."""
+    """Fresh-process time of import + one request: Teamline vs a bare Chalice app importing boto3."""
+    from scripts import bench_cold
+
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # measure with bytecode cached
-    timings: dict[str, list[float]] = {"app": [], "bare": []}
-    for _ in range(runs):
-        for name, code in (("app", COLD_APP), ("bare", COLD_BARE)):  # interleaved so drift hits both
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)  # noqa: S603
-            timings[name].append((time.perf_counter() - started) * 1000)
-    app_ms, bare_ms = statistics.median(timings["app"]), statistics.median(timings["bare"])
-    return {"cold_start.app_ms": round(app_ms, 1), "cold_start.bare_ms": round(bare_ms, 1),
-            "cold_start.ratio": round(app_ms / bare_ms, 3)}
+    cold = bench_cold.measure({"app": COLD_APP, "bare": COLD_BARE}, env, runs)
+    return bench_cold.figures(cold["app"], cold["bare"], app_ms="cold_start.app_ms", bare_ms="cold_start.bare_ms",
+                              ratio="cold_start.ratio")
 
 
 def main() -> int:

@@ -19,8 +19,10 @@ prints it):
 * ``cold_start.page_ratio``: median wall time of a fresh Python process that imports Teamline and serves
   a signed-in patient's home page against the local DynamoDB, over the same for a bare Chalice app that
   imports boto3 and Jinja2, reads one item and renders one template; both over HTTP to the same moto
-  server, interleaved, with bytecode cached. ``cold_start.page_ms`` and ``cold_start.bare_page_ms`` are the
-  medians.
+  server, interleaved, with bytecode cached, each timed from spawn until its response is built (see
+  scripts/bench_cold.py). ``cold_start.page_ms`` and ``cold_start.bare_page_ms`` are the medians,
+  ``cold_start.page_cpu_ratio`` the same ratio in CPU time, and ``cold_start.page_process_ratio`` the
+  ratio of whole process lifetimes, interpreter exit included.
 
 It runs in a child process of its own: the stack (moto server, ``chalice local``, Chromium) must point
 PynamoDB at its own DynamoDB before anything imports ``chalicelib``, and the caller's process has already.
@@ -29,11 +31,8 @@ PynamoDB at its own DynamoDB before anything imports ``chalicelib``, and the cal
 from __future__ import annotations
 
 import json
-import resource
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +180,7 @@ def measure_cold_start(env: dict[str, str], cookie: str, patient_id: str, runs: 
 
     from chalicelib.models import keys
     from chalicelib.settings import get_settings
+    from scripts import bench_cold
 
     pk, sk = keys.patient(patient_id)
     templates = tempfile.mkdtemp(prefix="bench-bare-")
@@ -189,25 +189,9 @@ def measure_cold_start(env: dict[str, str], cookie: str, patient_id: str, runs: 
     common = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}  # bytecode cached, as packaged
     common.update({"BENCH_COOKIE": f"{name}={cookie}", "BENCH_TABLE": get_settings().main_table, "BENCH_PK": pk,
                    "BENCH_SK": sk, "BENCH_TEMPLATES": templates, "TEAMLINE_LOG_LEVEL": "WARNING"})
-    timings: dict[str, list[float]] = {"app": [], "bare": []}
-    cpu: dict[str, list[float]] = {"app": [], "bare": []}
-    for run in range(runs + 1):
-        for label, code in (("app", APP_PAGE), ("bare", BARE_PAGE)):  # interleaved so drift hits both
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=common, check=True)  # noqa: S603
-            elapsed = time.perf_counter() - started
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            if run:  # the first run of each writes bytecode; not measured
-                timings[label].append(elapsed * 1000)
-                cpu[label].append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
-    app_ms, bare_ms = statistics.median(timings["app"]), statistics.median(timings["bare"])
-    app_cpu, bare_cpu = statistics.median(cpu["app"]), statistics.median(cpu["bare"])
-    # Wall time is what a patient waits; CPU time is the same comparison with other work on the machine
-    # (CI, other test runs) mostly taken out, so it moves less from run to run.
-    return {"cold_start.page_ms": round(app_ms, 1), "cold_start.bare_page_ms": round(bare_ms, 1),
-            "cold_start.page_ratio": round(app_ms / bare_ms, 3),
-            "cold_start.page_cpu_ratio": round(app_cpu / bare_cpu, 3)}
+    cold = bench_cold.measure({"app": APP_PAGE, "bare": BARE_PAGE}, common, runs)
+    return bench_cold.figures(cold["app"], cold["bare"], app_ms="cold_start.page_ms",
+                              bare_ms="cold_start.bare_page_ms", ratio="cold_start.page_ratio")
 
 
 def _run() -> dict[str, float]:
