@@ -15,8 +15,7 @@ from chalice import Blueprint
 from chalicelib.access import access_patient
 from chalicelib.api.account import form_error
 from chalicelib.errors import TeamlineError, ValidationError
-from chalicelib.services import agreements, invites, recovery
-from chalicelib.services.signin import SignedIn
+from chalicelib.services import agreements, invites, recovery, signin
 from chalicelib.web import patient_forms
 from chalicelib.web.responses import Page, Redirect
 from chalicelib.web.routing import RequestContext, route
@@ -60,7 +59,7 @@ def join_check(req: RequestContext) -> Page:
     return _next_page(checked, values)
 
 
-Act = Callable[[invites.CheckedInvite, dict[str, str]], SignedIn]
+Act = Callable[["invites.CheckedInvite", dict[str, str]], "signin.SignedIn"]
 
 
 def _answer(req: RequestContext, extra: tuple[str, ...], act: Act) -> Page | Redirect:
@@ -81,7 +80,7 @@ def _answer(req: RequestContext, extra: tuple[str, ...], act: Act) -> Page | Red
 
 @route(bp, "/join/account", methods=("POST",), summary="New to Teamline: accept the agreement, choose a username and password")
 def join_accept(req: RequestContext) -> Page | Redirect:
-    def act(checked: invites.CheckedInvite, form: dict[str, str]) -> SignedIn:
+    def act(checked: invites.CheckedInvite, form: dict[str, str]) -> signin.SignedIn:
         patient_forms.check_new_account(form)
         return invites.do_accept_invite(req.now, checked, username=form.get("username"), password=form.get("password"),
                                         agreed=form.get("agreement") == "yes", device=req.user_agent,
@@ -91,7 +90,7 @@ def join_accept(req: RequestContext) -> Page | Redirect:
 
 @route(bp, "/join/existing", methods=("POST",), summary="Already registered: sign in to add the team")
 def join_existing(req: RequestContext) -> Page | Redirect:
-    def act(checked: invites.CheckedInvite, form: dict[str, str]) -> SignedIn:
+    def act(checked: invites.CheckedInvite, form: dict[str, str]) -> signin.SignedIn:
         patient_forms.check_existing_account(form)
         return invites.do_join_signed(req.now, checked, username=form.get("username"), password=form.get("password"),
                                       agreed=form.get("agreement") == "yes", address=req.client_ip,
@@ -101,7 +100,7 @@ def join_existing(req: RequestContext) -> Page | Redirect:
 
 @route(bp, "/join/recover", methods=("POST",), summary="Account recovery: choose a new password")
 def join_recover(req: RequestContext) -> Page | Redirect:
-    def act(checked: invites.CheckedInvite, form: dict[str, str]) -> SignedIn:
+    def act(checked: invites.CheckedInvite, form: dict[str, str]) -> signin.SignedIn:
         patient_forms.check_new_password_form(form)
         return recovery.do_complete_recovery(req.now, checked, password=form.get("password"),
                                              confirm=form.get("confirm_password"), device=req.user_agent)

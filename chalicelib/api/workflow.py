@@ -13,6 +13,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.access import access_staff_conversation, access_staff_team
+from chalicelib.domain.conversation import MAX_ESCALATION_REASON
 from chalicelib.errors import TeamlineError
 from chalicelib.scopes import StaffConversation
 from chalicelib.services import canned, live, workflow
@@ -143,7 +144,7 @@ def escalate(req: RequestContext, team_id: str, patient_id: str) -> Page | Redir
        auth="staff", summary="Escalate a conversation to a consultant or senior colleague, with a reason (staff only)",
        request_schema={"type": "object", "required": ["staff_id", "reason"], "properties": {
            "staff_id": {"type": "string", "description": "The team lead, or a clinician the lead marked as senior"},
-           "reason": {"type": "string", "maxLength": workflow.MAX_REASON}}}, response_schema=OK)
+           "reason": {"type": "string", "maxLength": MAX_ESCALATION_REASON}}}, response_schema=OK)
 def escalate_json(req: RequestContext, team_id: str, patient_id: str) -> Json:
     data = req.json()
     sc = _with_member(req, team_id, patient_id, data.get("staff_id"))

@@ -159,6 +159,8 @@ def apply(state: ConversationState, change: Change) -> ConversationState:
 #: What a patient's message clears: a closed conversation reopens; one awaiting the patient has its answer.
 _REOPEN = ("closed_at", "follow_up_at", "awaiting_since")
 STATUSES = ("new", "assigned", "awaiting_patient", "closed")
+#: The longest reason an escalation may give (characters).
+MAX_ESCALATION_REASON = 500
 STATUS_LABELS = {"new": "New", "assigned": "Assigned", "awaiting_patient": "Awaiting patient", "closed": "Closed"}
 
 

@@ -11,6 +11,9 @@ Table names, region and endpoint come from ``chalicelib.settings`` and nothing e
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from pynamodb.attributes import (
     DiscriminatorAttribute,
     NumberAttribute,
@@ -145,6 +148,63 @@ class Gsi10(GlobalSecondaryIndex["MainItem"]):
     gsi10sk = UnicodeAttribute(range_key=True)
 
 
+#: Each kind of main-table item and the module of ``chalicelib.models`` that defines its class.
+KIND_MODULES: dict[str, str] = {
+    "canned_replies": "canned",
+    "client_message": "conversation",
+    "conversation": "conversation",
+    "message": "conversation",
+    "presence": "inbox",
+    "view_count": "inbox",
+    "invite": "invite",
+    "note": "notes",
+    "team_invitee": "patient_list",
+    "nhs_number": "people",
+    "patient": "people",
+    "staff": "people",
+    "staff_email": "people",
+    "username": "people",
+    "push_claim": "push",
+    "push_ref": "push",
+    "push_retry": "push",
+    "push_subscription": "push",
+    "known_device": "ratelimit",
+    "rate_counter": "ratelimit",
+    "job_checkpoint": "records",
+    "record_export": "records",
+    "rota_month": "rota",
+    "rota_notice": "rota",
+    "agreement_version": "safety",
+    "safety_step": "safety",
+    "team_intake": "safety",
+    "session": "session",
+    "team_day": "stats",
+    "team": "team",
+    "team_member": "team",
+    "trust": "team",
+}
+
+
+class KindAttribute(DiscriminatorAttribute):
+    """The ``kind`` discriminator, which imports a kind's module the first time a read meets that kind.
+
+    A read through ``MainItem`` (a BatchGetItem of a session, a team and a conversation; a partition's
+    Query; a stream image) can meet any kind, and PynamoDB can only build classes it has seen defined.
+    Importing every model module up front would put all of them on every cold start; this imports the
+    ones a request's items need, when it first needs them. ``tests/unit/test_models_kinds.py`` checks
+    the table against every class.
+    """
+
+    def deserialize(self, value: Any) -> type:
+        try:
+            return super().deserialize(value)  # type: ignore[no-any-return]
+        except ValueError:
+            if value not in KIND_MODULES:
+                raise
+        importlib.import_module(f"chalicelib.models.{KIND_MODULES[value]}")
+        return super().deserialize(value)  # type: ignore[no-any-return]
+
+
 class MainItem(Model):
     """Every item in the main table: a partition key, a sort key and a kind."""
 
@@ -154,7 +214,7 @@ class MainItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    kind = DiscriminatorAttribute()
+    kind = KindAttribute()
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)

@@ -8,7 +8,6 @@ benchmarks can count round trips (``observe_calls``) without patching anything.
 from __future__ import annotations
 
 import contextvars
-import importlib
 import threading
 import time
 from collections import Counter
@@ -215,13 +214,6 @@ def committed() -> Iterator[Transaction]:
         raise ServiceUnavailable() from exc
 
 
-def _register_kinds() -> None:
-    """Import every item kind, so a BatchGetItem can turn any ``kind`` it meets into its class."""
-    from chalicelib.models import conversation, invite, people, push, ratelimit, session, stats, team  # noqa: F401
-    for name in ("canned", "inbox", "notes", "patient_list", "records", "rota", "safety"):  # later kinds
-        importlib.import_module(f"chalicelib.models.{name}")
-
-
 def batch_get(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], MainItem]:
     """Fetch main-table items by key in one BatchGetItem; missing items are simply absent.
 
@@ -230,14 +222,12 @@ def batch_get(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], MainItem
     wanted = list(dict.fromkeys(keys))
     if not wanted:
         return {}
-    _register_kinds()
     with storage():
         return {item.key: item for item in MainItem.batch_get(wanted)}
 
 
 def get(key: tuple[str, str], kind: type[MainItem], *, consistent: bool = False) -> Any:
     """One item of an expected kind by key (GetItem), or None if absent or of another kind."""
-    _register_kinds()
     with storage():
         try:
             item = MainItem.get(*key, consistent_read=consistent)

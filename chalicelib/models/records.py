@@ -114,9 +114,6 @@ class Partition(NamedTuple):
 
 def partition(team_id: str, patient_id: str) -> Partition:
     """A conversation's whole partition, sorted by kind (one paged Query, rather than one per kind)."""
-    from chalicelib.models.db import _register_kinds
-
-    _register_kinds()
     found = Partition([], [], [])
     with storage():
         for item in MainItem.query(keys.conversation_pk(team_id, patient_id)):

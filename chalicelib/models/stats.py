@@ -64,9 +64,6 @@ def item_digest(pk: str, sk: str) -> str:
 
 def from_image(raw: Mapping[str, Any]) -> MainItem | None:
     """The item a stream record's new image holds, as its own class; None for a kind this code does not know."""
-    from chalicelib.models.db import _register_kinds
-
-    _register_kinds()
     try:
         item: MainItem = MainItem.from_raw_data(dict(raw))
     except (ValueError, KeyError, AttributeError, TypeError):

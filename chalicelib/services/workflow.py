@@ -30,8 +30,6 @@ from chalicelib.models.team import TeamMemberItem, senior_ids, team_policy
 from chalicelib.scopes import StaffConversation
 from chalicelib.services.common import staff_label, touch_session
 
-MAX_REASON = 500
-
 
 def member_key(team_id: str, staff_id: object) -> tuple[str, str]:
     """The roster entry a route names (loaded with the session; an odd id simply is not found)."""
@@ -210,8 +208,8 @@ def do_escalate(sc: StaffConversation, now: datetime, staff_id: object, reason: 
         raise Conflict("This conversation is closed. Reopen it before escalating.")
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError("Say why you are escalating, so your colleague knows what to look at.", field="reason")
-    if len(reason.strip()) > MAX_REASON:
-        raise ValidationError(f"Keep the reason to {MAX_REASON} characters or fewer.", field="reason")
+    if len(reason.strip()) > rules.MAX_ESCALATION_REASON:
+        raise ValidationError(f"Keep the reason to {rules.MAX_ESCALATION_REASON} characters or fewer.", field="reason")
     commit(sc, now, rules.escalate(member.staff_id, now), AuditEventType.CONVERSATION_ESCALATED,
            f"Escalated to {member_label(member)}: {reason.strip()}", {"to": member.staff_id}, note_kind="escalation",
            subject=(member.staff_id, member_label(member)))
