@@ -191,7 +191,7 @@ class KindAttribute(DiscriminatorAttribute):
     A read through ``MainItem`` (a BatchGetItem of a session, a team and a conversation; a partition's
     Query; a stream image) can meet any kind, and PynamoDB can only build classes it has seen defined.
     Importing every model module up front would put all of them on every cold start; this imports the
-    ones a request's items need, when it first needs them. ``tests/unit/test_models_kinds.py`` checks
+    ones a request's items need, when it first needs them. ``tests/unit/test_lazy_modules.py`` checks
     the table against every class.
     """
 
